@@ -1,0 +1,156 @@
+/**
+ * The analysis result: one versioned schema, written by the engine, validated wherever it
+ * crosses a boundary (backend store, CLI, panel) and read by the plots and exports.
+ */
+import { z } from 'zod';
+import { AnalysisOptions, SolverKind } from './options';
+
+export const SCHEMA_VERSION = 1;
+
+export const InteractionKind = z.enum(['and', 'or']);
+export type InteractionKind = z.infer<typeof InteractionKind>;
+
+/** One salient interaction: the subset as a bit mask (bit i = variable i). */
+export const Interaction = z.object({
+  mask: z.number().int().nonnegative(),
+  order: z.number().int().nonnegative(),
+  value: z.number()
+});
+export type Interaction = z.infer<typeof Interaction>;
+
+export const SolveReport = z.object({
+  solver: SolverKind,
+  kappa: z.number(),
+  /** sum over S != {} of |I_and(S)| + |I_or(S)| (the constant term is not an interaction). */
+  objective: z.number(),
+  /** Certified bound on objective - optimum; null where the solver gives none (lab-sgd). */
+  gap: z.number().nullable(),
+  iterations: z.number().int(),
+  seconds: z.number()
+});
+export type SolveReport = z.infer<typeof SolveReport>;
+
+/** The interactions of one sample at one layer (values not normalised). */
+export const SampleLayerResult = z.object({
+  vFull: z.number(),
+  vEmpty: z.number(),
+  tau: z.number(),
+  solve: SolveReport,
+  and: z.array(Interaction),
+  or: z.array(Interaction)
+});
+export type SampleLayerResult = z.infer<typeof SampleLayerResult>;
+
+/** Sample-averaged metrics of one order m (method.md 5), strengths normalised by c_l. */
+export const OrderMetrics = z.object({
+  order: z.number().int().positive(),
+  all: z.number(),
+  allReference: z.number(),
+  overlap: z.number(),
+  forget: z.number(),
+  new: z.number(),
+  completeness: z.number().nullable(),
+  redundancy: z.number().nullable(),
+  salientCount: z.number()
+});
+export type OrderMetrics = z.infer<typeof OrderMetrics>;
+
+export const LayerMetrics = z.object({
+  layer: z.string(),
+  and: z.array(OrderMetrics),
+  or: z.array(OrderMetrics)
+});
+export type LayerMetrics = z.infer<typeof LayerMetrics>;
+
+export const ProbeReport = z.object({
+  trainAccuracy: z.number(),
+  heldOutAccuracy: z.number(),
+  epochs: z.number().int(),
+  featureSize: z.number().int()
+});
+export type ProbeReport = z.infer<typeof ProbeReport>;
+
+export const LayerInfo = z.object({
+  name: z.string(),
+  /** Position in the model's layer list. */
+  index: z.number().int(),
+  /** probe: a linear classifier on the layer's features; output: the network's own logits. */
+  kind: z.enum(['probe', 'output']),
+  probe: ProbeReport.nullable(),
+  /** c_l = mean over samples of |v_l(x_N) - v_l(x_{})|: divides this layer's interactions. */
+  normaliser: z.number()
+});
+export type LayerInfo = z.infer<typeof LayerInfo>;
+
+export const SampleInfo = z.object({
+  index: z.number().int(),
+  label: z.number().int().nullable(),
+  target: z.number().int(),
+  predicted: z.number().int()
+});
+export type SampleInfo = z.infer<typeof SampleInfo>;
+
+/** One subset's normalised, sample-averaged strength in every layer (signed). */
+export const TrackedInteraction = z.object({
+  kind: InteractionKind,
+  mask: z.number().int().nonnegative(),
+  order: z.number().int().positive(),
+  strength: z.array(z.number()),
+  /** Layers (indices into `layers`) where it is salient in at least one sample. */
+  salientIn: z.array(z.number().int())
+});
+export type TrackedInteraction = z.infer<typeof TrackedInteraction>;
+
+export const StabilityByOrder = z.object({
+  kind: InteractionKind,
+  layer: z.string(),
+  stability: z.array(z.object({ order: z.number().int(), value: z.number().nullable() }))
+});
+export type StabilityByOrder = z.infer<typeof StabilityByOrder>;
+
+export const AnalysisResult = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  createdAt: z.string(),
+  tool: z.object({ name: z.literal('layerwise'), version: z.string() }),
+  runtime: z.object({
+    /** The tfjs backend that ran the forward passes: tensorflow, wasm, cpu, onnxruntime... */
+    backend: z.string(),
+    runner: z.enum(['tfjs', 'onnx']),
+    seconds: z.number()
+  }),
+  options: AnalysisOptions,
+  model: z.object({
+    source: z.string(),
+    inputShape: z.array(z.number().int().nullable()),
+    classes: z.number().int()
+  }),
+  variables: z.object({ n: z.number().int(), names: z.array(z.string()) }),
+  layers: z.array(LayerInfo),
+  samples: z.array(SampleInfo),
+  /** perSample[s][l]: sample s at layer l (same order as `layers`). */
+  perSample: z.array(z.array(SampleLayerResult)),
+  metrics: z.object({
+    /** Every layer against the final layer (the paper's comparison). */
+    final: z.array(LayerMetrics),
+    /** Every layer against the previous analysed layer (first layer: against nothing). */
+    previous: z.array(LayerMetrics)
+  }),
+  tracking: z.array(TrackedInteraction),
+  stability: z.array(StabilityByOrder).nullable()
+});
+export type AnalysisResult = z.infer<typeof AnalysisResult>;
+
+/** What `layerwise interactions` writes: dense vectors indexed by subset mask. */
+export const InteractionsFile = z.object({
+  n: z.number().int(),
+  solver: SolverKind,
+  kappa: z.number(),
+  and: z.array(z.number()),
+  or: z.array(z.number()),
+  delta: z.array(z.number()),
+  objective: z.number(),
+  gap: z.number().nullable(),
+  iterations: z.number().int(),
+  seconds: z.number()
+});
+export type InteractionsFile = z.infer<typeof InteractionsFile>;
