@@ -54,7 +54,8 @@ fi
 key=$(hash_of scripts/build-tfjs-native.sh requirements.lock package-lock.json)
 if ! done_already native "$key"; then
   step "building tfjs-node's binding against the TensorFlow in the Python wheel"
-  if bash scripts/build-tfjs-native.sh; then
+  bash scripts/build-tfjs-native.sh --python "$venv/bin/python" || true
+  if [[ -f node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node ]]; then
     mark_done native "$key"
   else
     echo "setup: the native TensorFlow backend is unavailable; Layerwise falls back to WASM (slower)." >&2
