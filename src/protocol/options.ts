@@ -41,7 +41,9 @@ export const ProbeOptions = z.object({
   /** Early stopping: epochs without held-out loss improvement before stopping. */
   patience: z.number().int().positive().default(10),
   heldOutFraction: z.number().gt(0).lt(1).default(0.2),
-  seed: z.number().int().default(0)
+  seed: z.number().int().default(0),
+  /** Train on standardised features (folded back into W, b): one learning rate fits every layer. */
+  standardize: z.boolean().default(true)
 });
 export type ProbeOptions = z.infer<typeof ProbeOptions>;
 

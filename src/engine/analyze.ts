@@ -1,0 +1,542 @@
+/**
+ * The analysis (method.md 1-6): validate, train a probe per intermediate layer, run the 2^n
+ * masked inputs of every sample through the model once for all layers, solve every
+ * (sample, layer) AND-OR problem, then salience, normalisation, metrics, tracking and
+ * stability. The result is one AnalysisResult.
+ */
+import type { AnalysisOptions } from '../protocol/options';
+import {
+  SCHEMA_VERSION,
+  type AnalysisResult,
+  type Interaction,
+  type LayerInfo,
+  type LayerMetrics,
+  type SampleInfo,
+  type SampleLayerResult,
+  type StabilityByOrder
+} from '../protocol/result';
+import { solveAndOr, type AndOrSolution } from './andOr';
+import { AnalysisCancelledError, AnalysisInputError } from './errors';
+import { poolFeatures, pooledSize } from './featurePooling';
+import { checkFinite, forwardInChunks, type Between } from './forwardPasses';
+import { compareLayers, type ComparedSample } from './layerMetrics';
+import { LayerScalars, type AnalysedLayer } from './layerScalars';
+import { baselineOf, MaskedSampler, validateVariables } from './masking';
+import { ProbeModel, trainProbe } from './probe';
+import type { LayerDescriptor, ModelRunner } from './runner';
+import { addDraw, MIN_ORDER, recordSample, type SampleRecord } from './sampleRecord';
+import { salienceThresholds } from './salience';
+import { classCount, predictedClass, targetClass } from './scalarOutput';
+import { noisySample, stabilityByOrder } from './stability';
+import { subsetOrders } from './subsets';
+import { trackInteractions } from './tracking';
+
+/** Bit masks are 32-bit integers, and 2^n vectors must fit in memory. */
+const HARD_MAX_VARIABLES = 26;
+
+export interface AnalyzeInput {
+  runner: ModelRunner;
+  /** The samples to analyse: [count, prod(runner.inputShape)] row-major. */
+  samples: { data: Float32Array; count: number };
+  /** Ground-truth class of each sample; without labels the target is the predicted class. */
+  labels?: ArrayLike<number> | null;
+  /**
+   * The user's training data: the probes' training set (labels needed when intermediate
+   * layers are analysed) and the source of the 'mean' baseline.
+   */
+  training?: { data: Float32Array; count: number; labels?: ArrayLike<number> | null } | null;
+  options: AnalysisOptions;
+  /** Where the model came from (file, notebook variable), recorded in the result. */
+  source: string;
+  toolVersion: string;
+  /** Checked between chunks of work; an AbortSignal fits. */
+  signal?: { readonly aborted: boolean } | null;
+  /** Each sample's index recorded in the result (default 0..count-1). */
+  sampleIndices?: number[] | null;
+}
+
+export type AnalysisStage = 'features' | 'probes' | 'passes' | 'metrics';
+
+export interface AnalysisProgress {
+  stage: AnalysisStage;
+  done: number;
+  total: number;
+}
+
+export type ProgressCallback = (progress: AnalysisProgress) => void;
+
+const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const formatCount = (x: number) => x.toLocaleString('en-US');
+
+function checkVariableCount(n: number, samples: number, options: AnalysisOptions): void {
+  if (n <= options.maxVariables || (options.force && n <= HARD_MAX_VARIABLES)) {
+    return;
+  }
+  const draws = options.stability.enabled ? options.stability.draws : 0;
+  const passes = 2 ** n * samples * (1 + draws);
+  const cost =
+    `n = ${n} variables needs 2^${n} = ${formatCount(2 ** n)} masked forward passes per sample ` +
+    `(${formatCount(passes)} for ${samples} sample${samples === 1 ? '' : 's'}` +
+    `${draws ? ` and ${draws} noise draws each` : ''})`;
+  if (n > HARD_MAX_VARIABLES) {
+    throw new AnalysisInputError(`${cost}; at most ${HARD_MAX_VARIABLES} variables are supported`);
+  }
+  throw new AnalysisInputError(
+    `${cost}; the limit is maxVariables = ${options.maxVariables}. Use fewer variables, or set force to run anyway`
+  );
+}
+
+function checkLabels(
+  labels: ArrayLike<number>,
+  expected: number,
+  classes: number,
+  what: string
+): void {
+  if (labels.length !== expected) {
+    throw new AnalysisInputError(`${what}: ${labels.length} labels for ${expected} samples`);
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (!Number.isInteger(y) || y < 0 || y >= classes) {
+      throw new AnalysisInputError(
+        `${what}: label ${y} of sample ${i} is not a class of the model (0..${classes - 1})`
+      );
+    }
+  }
+}
+
+function checkData(data: Float32Array, rows: number, inputSize: number, what: string): void {
+  if (!Number.isInteger(rows) || rows < 0 || data.length !== rows * inputSize) {
+    throw new AnalysisInputError(
+      `${what}: expected ${rows} samples of ${inputSize} values (${rows * inputSize}), got ${data.length} values`
+    );
+  }
+}
+
+/** Intermediate layers to probe, in forward order, and the output layer (always last). */
+function chooseLayers(
+  runner: ModelRunner,
+  requested: string[]
+): { probed: LayerDescriptor[]; output: LayerDescriptor } {
+  const output = runner.layers[runner.layers.length - 1];
+  const byName = new Map(runner.layers.map(l => [l.name, l]));
+  const names = requested.length
+    ? requested
+    : runner.layers.filter(l => l.hasWeights).map(l => l.name);
+  const chosen = new Map<string, LayerDescriptor>();
+  for (const name of names) {
+    const layer = byName.get(name);
+    if (!layer) {
+      throw new AnalysisInputError(
+        `unknown layer '${name}'; the model's layers are: ${runner.layers.map(l => l.name).join(', ')}`
+      );
+    }
+    if (layer !== output) {
+      chosen.set(name, layer);
+    }
+  }
+  return { probed: [...chosen.values()].sort((a, b) => a.index - b.index), output };
+}
+
+/** Many (sample, layer) problems at once; the solver may batch them. */
+async function solveAll(
+  problems: Float64Array[],
+  options: AnalysisOptions
+): Promise<AndOrSolution[]> {
+  return Promise.all(problems.map(values => solveAndOr(values, options.solver)));
+}
+
+function salientList(
+  masks: Int32Array,
+  values: Float64Array,
+  tau: number,
+  orders: Uint8Array
+): Interaction[] {
+  const list: Interaction[] = [];
+  masks.forEach((mask, j) => {
+    if (Math.abs(values[j]) > tau) {
+      list.push({ mask, order: orders[mask], value: values[j] });
+    }
+  });
+  return list.sort((a, b) => Math.abs(b.value) - Math.abs(a.value) || a.mask - b.mask);
+}
+
+export async function analyze(
+  input: AnalyzeInput,
+  onProgress?: ProgressCallback
+): Promise<AnalysisResult> {
+  const started = performance.now();
+  const { runner, options } = input;
+  const progress = onProgress ?? (() => undefined);
+  const between: Between = async () => {
+    if (input.signal?.aborted) {
+      throw new AnalysisCancelledError();
+    }
+    // Lets timers and I/O (a cancel request, progress messages) run on synchronous backends.
+    await new Promise<void>(resolve => setTimeout(resolve, 0));
+  };
+
+  // --- validation
+  const n = options.variables.length;
+  const sampleCount = input.samples.count;
+  const inputSize = product(runner.inputShape);
+  if (sampleCount < 1) {
+    throw new AnalysisInputError('no samples to analyse');
+  }
+  checkVariableCount(n, sampleCount, options);
+  checkData(input.samples.data, sampleCount, inputSize, 'samples');
+  validateVariables(options.variables, inputSize);
+  if (options.variableNames && options.variableNames.length !== n) {
+    throw new AnalysisInputError(
+      `${options.variableNames.length} variable names for ${n} variables`
+    );
+  }
+  const sampleIndices = input.sampleIndices ?? Array.from({ length: sampleCount }, (_, i) => i);
+  if (sampleIndices.length !== sampleCount) {
+    throw new AnalysisInputError(
+      `${sampleIndices.length} sample indices for ${sampleCount} samples`
+    );
+  }
+  const training = input.training ?? null;
+  if (training) {
+    checkData(training.data, training.count, inputSize, 'training inputs');
+  }
+  const { probed, output } = chooseLayers(runner, options.layers);
+  let probeData: { data: Float32Array; count: number; labels: ArrayLike<number> } | null = null;
+  if (probed.length > 0) {
+    if (!training?.labels) {
+      throw new AnalysisInputError(
+        `training inputs and labels are needed to train the probes of the intermediate layers (${probed
+          .map(l => l.name)
+          .join(', ')}); give them, or analyse only the output layer (layers: ['${output.name}'])`
+      );
+    }
+    probeData = { data: training.data, count: training.count, labels: training.labels };
+  }
+  const baseline = baselineOf(options.baseline, inputSize, training);
+
+  // --- the unmasked samples: predicted classes, targets, a first check of every layer
+  const predicted: number[] = [];
+  let columns = 0;
+  const probedNames = probed.map(l => l.name);
+  await forwardInChunks(
+    runner,
+    sampleCount,
+    options.batchSize,
+    probedNames,
+    (start, rows) => input.samples.data.subarray(start * inputSize, (start + rows) * inputSize),
+    (outputs, start, rows) => {
+      checkFinite(
+        outputs,
+        rows,
+        probedNames,
+        output.name,
+        row => `sample ${sampleIndices[start + row]}`
+      );
+      columns = outputs.logits.length / rows;
+      for (let r = 0; r < rows; r++) {
+        predicted.push(predictedClass(outputs.logits, r * columns, columns));
+      }
+    },
+    between
+  );
+  const classes = classCount(columns);
+  const labels = input.labels ?? null;
+  if (labels) {
+    checkLabels(labels, sampleCount, classes, 'samples');
+  }
+  const targets = predicted.map((p, s) =>
+    targetClass(options.target, labels ? labels[s] : null, p)
+  );
+
+  // --- probes, trained on the unmasked training features
+  const analysed: AnalysedLayer[] = [];
+  try {
+    if (probeData) {
+      checkLabels(probeData.labels, probeData.count, classes, 'training data');
+      const features = await trainingFeatures(
+        runner,
+        probed,
+        output.name,
+        probeData,
+        inputSize,
+        options,
+        progress,
+        between
+      );
+      for (let i = 0; i < probed.length; i++) {
+        const layer = probed[i];
+        const probe = await trainProbe(
+          { features: features[i], count: probeData.count, labels: probeData.labels, classes },
+          options.probe,
+          between
+        );
+        features[i] = new Float32Array(0);
+        analysed.push({ descriptor: layer, probe: new ProbeModel(probe) });
+        progress({ stage: 'probes', done: i + 1, total: probed.length });
+      }
+    }
+    analysed.push({ descriptor: output, probe: null });
+
+    // --- masked passes and solves, sample by sample
+    const scalars = new LayerScalars(runner, analysed, {
+      features: options.features,
+      batchSize: options.batchSize
+    });
+    const orders = subsetOrders(n);
+    const size = 2 ** n;
+    const draws = options.stability.enabled ? options.stability.draws : 0;
+    const totalPasses = sampleCount * size * (1 + draws);
+    let passes = 0;
+    const onChunk = (rows: number) => {
+      passes += rows;
+      progress({ stage: 'passes', done: passes, total: totalPasses });
+    };
+    const sums = {
+      and: analysed.map(() => new Float64Array(size)),
+      or: analysed.map(() => new Float64Array(size))
+    };
+    const records: SampleRecord[] = [];
+    for (let s = 0; s < sampleCount; s++) {
+      const sample = input.samples.data.subarray(s * inputSize, (s + 1) * inputSize);
+      const label = `sample ${sampleIndices[s]}`;
+      const sampler = new MaskedSampler(
+        sample,
+        baseline,
+        options.variables,
+        options.unassignedInputs
+      );
+      const values = await scalars.values(sampler, n, targets[s], label, between, onChunk);
+      const solutions = await solveAll(values, options);
+      for (const kind of ['and', 'or'] as const) {
+        solutions.forEach((solution, l) => {
+          const sum = sums[kind][l];
+          solution[kind].forEach((x, mask) => (sum[mask] += x));
+        });
+      }
+      const record = recordSample(values, solutions, options.salience.tauFactor, orders);
+      for (let k = 0; k < draws; k++) {
+        const noisy = noisySample(sample, options.stability.sigma, options.stability.seed, s, k);
+        const noisySampler = new MaskedSampler(
+          noisy,
+          baseline,
+          options.variables,
+          options.unassignedInputs
+        );
+        const noisyValues = await scalars.values(
+          noisySampler,
+          n,
+          targets[s],
+          `${label} (noise draw ${k})`,
+          between,
+          onChunk
+        );
+        addDraw(record, await solveAll(noisyValues, options));
+      }
+      records.push(record);
+    }
+
+    progress({ stage: 'metrics', done: 0, total: 1 });
+    const result = assemble(
+      input,
+      analysed,
+      records,
+      targets,
+      predicted,
+      sampleIndices,
+      classes,
+      orders,
+      sums
+    );
+    result.runtime.seconds = (performance.now() - started) / 1000;
+    progress({ stage: 'metrics', done: 1, total: 1 });
+    return result;
+  } finally {
+    for (const layer of analysed) {
+      layer.probe?.dispose();
+    }
+  }
+}
+
+/** Every probed layer's pooled features of every training sample. */
+async function trainingFeatures(
+  runner: ModelRunner,
+  probed: LayerDescriptor[],
+  outputName: string,
+  training: { data: Float32Array; count: number },
+  inputSize: number,
+  options: AnalysisOptions,
+  progress: ProgressCallback,
+  between: Between
+): Promise<Float32Array[]> {
+  const names = probed.map(l => l.name);
+  const features: Float32Array[] = [];
+  await forwardInChunks(
+    runner,
+    training.count,
+    options.batchSize,
+    names,
+    (start, rows) => training.data.subarray(start * inputSize, (start + rows) * inputSize),
+    (outputs, start, rows) => {
+      checkFinite(outputs, rows, names, outputName, row => `training sample ${start + row}`);
+      probed.forEach((layer, i) => {
+        const flat = outputs.features[i];
+        const size = pooledSize(flat.length / rows, layer.outputShape, options.features);
+        if (start === 0) {
+          features.push(new Float32Array(size * training.count));
+        }
+        features[i].set(
+          poolFeatures(flat, rows, layer.outputShape, options.features),
+          start * size
+        );
+      });
+      progress({ stage: 'features', done: start + rows, total: training.count });
+    },
+    between
+  );
+  return features;
+}
+
+function assemble(
+  input: AnalyzeInput,
+  analysed: AnalysedLayer[],
+  records: SampleRecord[],
+  targets: number[],
+  predicted: number[],
+  sampleIndices: number[],
+  classes: number,
+  orders: Uint8Array,
+  sums: { and: Float64Array[]; or: Float64Array[] }
+): AnalysisResult {
+  const { options, runner } = input;
+  const n = options.variables.length;
+  const layerCount = analysed.length;
+  const last = layerCount - 1;
+
+  // c_l = mean over samples of |v_l(x_N) - v_l(x_{})|; a layer with c_l = 0 is left unscaled.
+  const normalisers = analysed.map(
+    (_, l) =>
+      records.reduce((sum, r) => sum + Math.abs(r.vFull[l] - r.vEmpty[l]), 0) / records.length
+  );
+  const divisors = normalisers.map(c => (c > 0 ? c : 1));
+  const taus = salienceThresholds(
+    records.map(r => r.maxima),
+    options.salience
+  );
+  // salient[s][kind][l][j]: whether record s's j-th subset is salient at layer l.
+  const salient = records.map((record, s) => ({
+    and: record.and.values.map((v, layer) => Array.from(v, x => Math.abs(x) > taus[s][layer])),
+    or: record.or.values.map((v, layer) => Array.from(v, x => Math.abs(x) > taus[s][layer]))
+  }));
+
+  const layers: LayerInfo[] = analysed.map((layer, i) => ({
+    name: layer.descriptor.name,
+    index: layer.descriptor.index,
+    kind: layer.probe ? 'probe' : 'output',
+    probe: layer.probe ? layer.probe.probe.report : null,
+    normaliser: normalisers[i]
+  }));
+  const labels = input.labels ?? null;
+  const samples: SampleInfo[] = records.map((_, s) => ({
+    index: sampleIndices[s],
+    label: labels ? labels[s] : null,
+    target: targets[s],
+    predicted: predicted[s]
+  }));
+  const perSample: SampleLayerResult[][] = records.map((record, s) =>
+    analysed.map((_, layer) => ({
+      vFull: record.vFull[layer],
+      vEmpty: record.vEmpty[layer],
+      tau: taus[s][layer],
+      solve: record.reports[layer],
+      and: salientList(record.and.masks, record.and.values[layer], taus[s][layer], orders),
+      or: salientList(record.or.masks, record.or.values[layer], taus[s][layer], orders)
+    }))
+  );
+
+  const normalised = (values: Float64Array, layer: number) =>
+    Float64Array.from(values, x => x / divisors[layer]);
+  const compare = (
+    earlier: number | null,
+    later: number,
+    row: number,
+    countOf: 'earlier' | 'later'
+  ): LayerMetrics => {
+    const byKind = (kind: 'and' | 'or') => {
+      const compared: ComparedSample[] = records.map((record, s) => ({
+        masks: record[kind].masks,
+        earlier: earlier === null ? null : normalised(record[kind].values[earlier], earlier),
+        later: normalised(record[kind].values[later], later),
+        earlierSalient: earlier === null ? null : salient[s][kind][earlier],
+        laterSalient: salient[s][kind][later]
+      }));
+      return compareLayers(compared, n, MIN_ORDER[kind], options.metricsForm, countOf);
+    };
+    return { layer: analysed[row].descriptor.name, and: byKind('and'), or: byKind('or') };
+  };
+  const final = analysed.map((_, l) => compare(l, last, l, 'earlier'));
+  const previous = analysed.map((_, l) => compare(l > 0 ? l - 1 : null, l, l, 'later'));
+
+  const tracking = (['and', 'or'] as const)
+    .flatMap(kind => {
+      const salientAnywhere = analysed.map(() => new Uint8Array(2 ** n));
+      records.forEach((record, s) => {
+        record[kind].masks.forEach((mask, j) => {
+          for (let layer = 0; layer < layerCount; layer++) {
+            if (salient[s][kind][layer][j]) {
+              salientAnywhere[layer][mask] = 1;
+            }
+          }
+        });
+      });
+      return trackInteractions({
+        kind,
+        sums: sums[kind],
+        sampleCount: records.length,
+        divisors,
+        salientAnywhere
+      });
+    })
+    .sort((a, b) => peak(b.strength) - peak(a.strength) || a.mask - b.mask);
+
+  let stability: StabilityByOrder[] | null = null;
+  if (options.stability.enabled) {
+    stability = analysed.flatMap((layer, l) =>
+      (['and', 'or'] as const).map(kind => ({
+        kind,
+        layer: layer.descriptor.name,
+        stability: stabilityByOrder(
+          records.map((record, s) => {
+            const keep = salient[s][kind][l].flatMap((isSalient, j) => (isSalient ? [j] : []));
+            return {
+              masks: keep.map(j => record[kind].masks[j]),
+              draws: record[kind].draws[l].map(draw => keep.map(j => draw[j]))
+            };
+          }),
+          n,
+          MIN_ORDER[kind]
+        )
+      }))
+    );
+  }
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    createdAt: new Date().toISOString(),
+    tool: { name: 'layerwise', version: input.toolVersion },
+    runtime: { backend: runner.backend, runner: runner.runner, seconds: 0 },
+    options,
+    model: { source: input.source, inputShape: runner.inputShape, classes },
+    variables: { n, names: options.variableNames ?? options.variables.map((_, i) => `x${i}`) },
+    layers,
+    samples,
+    perSample,
+    metrics: { final, previous },
+    tracking,
+    stability
+  };
+}
+
+function peak(strength: number[]): number {
+  return strength.reduce((max, x) => Math.max(max, Math.abs(x)), 0);
+}

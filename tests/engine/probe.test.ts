@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { ProbeOptions } from '../../src/protocol/options';
+import { poolFeatures, pooledSize } from '../../src/engine/featurePooling';
+import { ProbeModel, trainProbe } from '../../src/engine/probe';
+import { normalGenerator } from '../../src/engine/random';
+
+/** count points in `dim` dimensions around `classes` well separated centres (seeded). */
+function blobs(count: number, dim: number, classes: number, seed: number, spread = 0.5) {
+  const normal = normalGenerator(seed);
+  const centres = Array.from({ length: classes }, (_, c) =>
+    Array.from({ length: dim }, (_, j) => (j % classes === c ? 4 : 0) + 100)
+  );
+  const features = new Float32Array(count * dim);
+  const labels = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    labels[i] = i % classes;
+    for (let j = 0; j < dim; j++) {
+      features[i * dim + j] = centres[labels[i]][j] + spread * normal();
+    }
+  }
+  return { features, labels, count };
+}
+
+function accuracy(logits: Float32Array, labels: Int32Array, columns: number): number {
+  let correct = 0;
+  labels.forEach((y, i) => {
+    let predicted: number;
+    if (columns === 1) {
+      predicted = logits[i] > 0 ? 1 : 0;
+    } else {
+      predicted = 0;
+      for (let c = 1; c < columns; c++) {
+        if (logits[i * columns + c] > logits[i * columns + predicted]) predicted = c;
+      }
+    }
+    correct += predicted === y ? 1 : 0;
+  });
+  return correct / labels.length;
+}
+
+describe('linear probe', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('separates linearly separable classes and reports held-out accuracy', async () => {
+    const data = blobs(300, 6, 3, 1);
+    const probe = await trainProbe(
+      { ...data, classes: 3 },
+      ProbeOptions.parse({ maxEpochs: 60, batchSize: 64 })
+    );
+    assert.equal(probe.columns, 3);
+    assert.equal(probe.report.featureSize, 6);
+    assert.ok(probe.report.trainAccuracy > 0.97, `train ${probe.report.trainAccuracy}`);
+    assert.ok(probe.report.heldOutAccuracy > 0.95, `held out ${probe.report.heldOutAccuracy}`);
+    assert.ok(probe.report.epochs >= 1 && probe.report.epochs <= 60);
+    // The folded (raw-feature) probe classifies fresh data from the same distribution.
+    const fresh = blobs(90, 6, 3, 2);
+    const model = new ProbeModel(probe);
+    const logits = await model.logits(fresh.features, fresh.count);
+    model.dispose();
+    assert.ok(accuracy(logits, fresh.labels, 3) > 0.95);
+  });
+
+  it('uses one sigmoid logit for two classes and is reproducible from its seed', async () => {
+    const data = blobs(120, 4, 2, 5);
+    const options = ProbeOptions.parse({ maxEpochs: 40, batchSize: 32, seed: 3 });
+    const a = await trainProbe({ ...data, classes: 2 }, options);
+    const b = await trainProbe({ ...data, classes: 2 }, options);
+    assert.equal(a.columns, 1);
+    assert.ok(a.report.heldOutAccuracy > 0.95);
+    assert.deepEqual(a.weights, b.weights);
+    assert.deepEqual(a.report, b.report);
+  });
+
+  it('stops early when the held-out loss stops improving', async () => {
+    // Labels independent of the features: the held-out loss cannot keep improving.
+    const normal = normalGenerator(9);
+    const features = Float32Array.from({ length: 200 * 5 }, () => normal());
+    const labels = Int32Array.from({ length: 200 }, (_, i) => (i * 7) % 2);
+    const probe = await trainProbe(
+      { features, labels, count: 200, classes: 2 },
+      ProbeOptions.parse({ maxEpochs: 500, patience: 5, learningRate: 0.05, batchSize: 50 })
+    );
+    assert.ok(probe.report.epochs < 500, `ran ${probe.report.epochs} epochs`);
+    assert.ok(probe.report.heldOutAccuracy < 0.8);
+  });
+
+  it('pools sequence features', () => {
+    // 2 samples, 3 tokens, dim 2
+    const flat = Float32Array.from([1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60]);
+    assert.deepEqual(Array.from(poolFeatures(flat, 2, [3, 2], 'first-token')), [1, 2, 10, 20]);
+    assert.deepEqual(Array.from(poolFeatures(flat, 2, [3, 2], 'last-token')), [5, 6, 50, 60]);
+    assert.deepEqual(Array.from(poolFeatures(flat, 2, [3, 2], 'mean')), [3, 4, 30, 40]);
+    assert.equal(poolFeatures(flat, 2, [3, 2], 'flatten'), flat);
+    assert.equal(pooledSize(6, [3, 2], 'mean'), 2);
+    assert.equal(pooledSize(6, [6], 'mean'), 6);
+  });
+});
