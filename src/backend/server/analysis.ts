@@ -1,0 +1,133 @@
+/**
+ * What the worker runs for one job: the uploaded model and arrays into the engine's
+ * `analyze`, with its stage progress turned into one fraction of the whole job.
+ */
+import type { AnalysisResult, CreateJobRequest } from '../../protocol/api';
+import { analyze, type AnalysisProgress, type AnalysisStage } from '../../engine/analyze';
+import { TfjsRunner } from '../../engine/tfjsRunner';
+import { UserError } from '../cli/errors';
+import { modelFromArtifacts } from '../modelLoader';
+import { selectBackend } from '../tfjsBackend';
+import { toFloat32, toLabels, type RawArray } from './arrays';
+import type { Executor, StageProgress } from './jobQueue';
+import type { UploadStore } from './uploads';
+
+/** Rough share of the run time of each stage, in the order they run. */
+const STAGE_SHARE: [AnalysisStage, number][] = [
+  ['features', 0.08],
+  ['probes', 0.25],
+  ['passes', 0.64],
+  ['metrics', 0.03]
+];
+
+/**
+ * Maps the engine's per-stage counts to a fraction of the whole job that never goes back:
+ * a stage starts where the previous one stopped and takes its share of what is left, so
+ * skipped stages (no probes) just hand their share on.
+ */
+export function stageFractions(): (progress: AnalysisProgress) => StageProgress {
+  let current = 0;
+  let stage: AnalysisStage | null = null;
+  let start = 0;
+  let end = 0;
+  return progress => {
+    if (progress.stage !== stage) {
+      const from = STAGE_SHARE.findIndex(([name]) => name === progress.stage);
+      const rest = STAGE_SHARE.slice(from).reduce((sum, [, share]) => sum + share, 0);
+      stage = progress.stage;
+      start = current;
+      end = start + ((1 - start) * (STAGE_SHARE[from]?.[1] ?? 0)) / (rest || 1);
+    }
+    const within = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 1;
+    current = Math.max(current, start + (end - start) * within);
+    return {
+      stage: progress.stage,
+      fraction: current,
+      message: `${progress.done.toLocaleString('en-US')} / ${progress.total.toLocaleString('en-US')}`
+    };
+  };
+}
+
+export interface AnalysisExecutor {
+  execute: Executor;
+  /** The tfjs backend in use, once the first job chose it. */
+  backendName: () => string | null;
+}
+
+export function createExecutor(
+  preference: string,
+  toolVersion: string,
+  uploads: UploadStore,
+  log: (message: string) => void
+): AnalysisExecutor {
+  let backend: string | null = null;
+
+  const upload = (id: string, role: string) => {
+    const found = uploads.get(id);
+    if (!found) {
+      throw new UserError(
+        `${role}: upload ${id} is no longer held by the backend; upload it again`
+      );
+    }
+    return found;
+  };
+  const array = (id: string, role: string): RawArray => {
+    const { info, bytes } = upload(id, role);
+    if (info.dtype === null || info.shape === null) {
+      throw new UserError(`${role}: upload ${id} is not an array`);
+    }
+    return { dtype: info.dtype, shape: info.shape, bytes };
+  };
+  const rows = (a: RawArray) => a.shape[0] ?? 1;
+
+  const execute = async (
+    request: CreateJobRequest,
+    signal: AbortSignal,
+    onProgress: (progress: StageProgress) => void
+  ): Promise<AnalysisResult> => {
+    onProgress({ stage: 'loading', fraction: 0 });
+    backend ??= (await selectBackend(preference, { onNote: log })).tfjsName;
+    const samples = array(request.samples, 'samples');
+    const labels =
+      request.sampleLabels === undefined ? null : array(request.sampleLabels, 'sampleLabels');
+    const training =
+      request.training === undefined
+        ? null
+        : {
+            inputs: array(request.training.inputs, 'training.inputs'),
+            labels: array(request.training.labels, 'training.labels')
+          };
+    const model = await modelFromArtifacts(
+      upload(request.model.modelJson, 'model.modelJson').bytes.toString('utf8'),
+      upload(request.model.weights, 'model.weights').bytes,
+      'model.json'
+    );
+    let runner: TfjsRunner | null = null;
+    try {
+      runner = new TfjsRunner(model);
+      const fractions = stageFractions();
+      return await analyze(
+        {
+          runner,
+          samples: { data: toFloat32(samples, 'samples'), count: rows(samples) },
+          labels: labels && toLabels(labels, 'sampleLabels'),
+          training: training && {
+            data: toFloat32(training.inputs, 'training.inputs'),
+            count: rows(training.inputs),
+            labels: toLabels(training.labels, 'training.labels')
+          },
+          options: request.options,
+          source: request.model.source ?? request.name ?? 'uploaded model',
+          toolVersion,
+          signal
+        },
+        progress => onProgress(fractions(progress))
+      );
+    } finally {
+      runner?.dispose();
+      model.dispose();
+    }
+  };
+
+  return { execute, backendName: () => backend };
+}

@@ -1,0 +1,37 @@
+/**
+ * The content key of a result: a hash of everything that decides its numbers (model bytes,
+ * data bytes via their content ids, the options with defaults filled in, the tool version),
+ * so the same analysis maps to the same stored result across jobs and restarts.
+ */
+import { createHash } from 'node:crypto';
+import type { CreateJobRequest } from '../../protocol/api';
+
+/** JSON with object keys sorted, so equal values always give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(canonicalJson).join(',')}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function resultKey(request: CreateJobRequest, toolVersion: string): string {
+  const identity = {
+    tool: toolVersion,
+    model: {
+      format: request.model.format,
+      modelJson: request.model.modelJson,
+      weights: request.model.weights
+    },
+    samples: request.samples,
+    sampleLabels: request.sampleLabels ?? null,
+    training: request.training ?? null,
+    options: request.options
+  };
+  return createHash('sha256').update(canonicalJson(identity)).digest('hex');
+}

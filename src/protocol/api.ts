@@ -1,0 +1,241 @@
+/**
+ * The backend's HTTP + WebSocket API: every request and response body and every progress
+ * event, as zod schemas (validated on both sides) and their TypeScript types.
+ *
+ * Routes (paths are relative to the backend's root; through Jupyter that root is
+ * `${baseUrl}layerwise/`, standalone it is `http://127.0.0.1:PORT/`):
+ *
+ *   GET    api/health                       -> Health
+ *   POST   api/uploads/model-json           body: model.json bytes            -> UploadInfo
+ *   POST   api/uploads/weights              body: weights bytes (all shards,
+ *                                            concatenated in manifest order)   -> UploadInfo
+ *   POST   api/uploads/array?dtype=D&shape=S  body: raw little-endian bytes    -> UploadInfo
+ *   GET    api/uploads/:id                  -> UploadInfo   (HEAD: 200/404, to skip re-uploads)
+ *   DELETE api/uploads/:id                  -> 204
+ *   POST   api/jobs                         body: CreateJobRequest            -> JobStatus (201)
+ *   GET    api/jobs                         -> JobList (newest first)
+ *   GET    api/jobs/:id                     -> JobStatus (polling)
+ *   POST   api/jobs/:id/cancel              -> JobStatus
+ *   GET    api/jobs/:id/result              -> AnalysisResult (409 until the job is done)
+ *   GET    api/results/:key                 -> AnalysisResult by its content key
+ *   WS     api/events[?job=ID]              server -> client: JobEvent messages (JSON text)
+ *
+ * POST api/jobs answers at once with state 'done' and cached: true when the store already holds
+ * the result of the same model, data and options; the uploads are then not needed (a client may
+ * try its content ids first and upload only on a 400 with code 'unknown-upload').
+ *
+ * Uploads are binary bodies (Content-Type application/octet-stream, or application/json for
+ * model.json), never JSON number lists. An upload's id is the hex sha256 of a one-line header
+ * and the bytes: "model-json\n" + bytes, "weights\n" + bytes, or for arrays
+ * "array:DTYPE:D0,D1,...\n" + bytes; the same bytes uploaded twice give the same id.
+ *
+ * Every request needs the token: header `X-Layerwise-Token: T` (what the Jupyter proxy
+ * adds), or `Authorization: Bearer T`, or `?token=T` (for browser WebSockets standalone).
+ * Errors: 4xx/5xx with an ErrorBody; never a stack trace.
+ */
+import { z } from 'zod';
+import { AnalysisOptions } from './options';
+import { AnalysisResult } from './result';
+
+export const API_VERSION = 1;
+export const TOKEN_HEADER = 'x-layerwise-token';
+/** The path under the Jupyter server's base URL where jupyter-server-proxy mounts the backend. */
+export const PROXY_PATH = 'layerwise/';
+
+/** Route builders, relative to the backend root (join them to the root URL). */
+export const apiRoutes = {
+  health: () => 'api/health',
+  uploadModelJson: () => 'api/uploads/model-json',
+  uploadWeights: () => 'api/uploads/weights',
+  uploadArray: (dtype: ArrayDType, shape: readonly number[]) =>
+    `api/uploads/array?dtype=${dtype}&shape=${shape.join(',')}`,
+  upload: (id: string) => `api/uploads/${encodeURIComponent(id)}`,
+  jobs: () => 'api/jobs',
+  job: (id: string) => `api/jobs/${encodeURIComponent(id)}`,
+  cancelJob: (id: string) => `api/jobs/${encodeURIComponent(id)}/cancel`,
+  jobResult: (id: string) => `api/jobs/${encodeURIComponent(id)}/result`,
+  result: (key: string) => `api/results/${encodeURIComponent(key)}`,
+  events: (jobId?: string) =>
+    jobId === undefined ? 'api/events' : `api/events?job=${encodeURIComponent(jobId)}`
+} as const;
+
+/** Element types of uploaded arrays (numpy's names); bytes are little-endian, row-major. */
+export const ArrayDType = z.enum([
+  'float32',
+  'float64',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'bool'
+]);
+export type ArrayDType = z.infer<typeof ArrayDType>;
+
+export const DTYPE_BYTES: Record<ArrayDType, number> = {
+  float32: 4,
+  float64: 8,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  uint64: 8,
+  bool: 1
+};
+
+/** Lower-case hex sha256. */
+export const ContentId = z.string().regex(/^[0-9a-f]{64}$/, 'expected a 64-digit hex id');
+export type ContentId = z.infer<typeof ContentId>;
+
+export const UploadKind = z.enum(['model-json', 'weights', 'array']);
+export type UploadKind = z.infer<typeof UploadKind>;
+
+/** Query of `POST api/uploads/array`: shape is comma-separated ("" or absent = a scalar). */
+export const ArrayUploadQuery = z.object({
+  dtype: ArrayDType,
+  shape: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      if (s.trim() === '') {
+        return [] as number[];
+      }
+      const dims = s.split(',').map(d => Number(d.trim()));
+      if (dims.some(d => !Number.isSafeInteger(d) || d < 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `shape must be comma-separated non-negative integers, got "${s}"`
+        });
+        return z.NEVER;
+      }
+      return dims;
+    })
+});
+export type ArrayUploadQuery = z.infer<typeof ArrayUploadQuery>;
+
+export const UploadInfo = z.object({
+  id: ContentId,
+  kind: UploadKind,
+  bytes: z.number().int().nonnegative(),
+  /** Arrays only. */
+  dtype: ArrayDType.nullable(),
+  shape: z.array(z.number().int().nonnegative()).nullable(),
+  createdAt: z.string()
+});
+export type UploadInfo = z.infer<typeof UploadInfo>;
+
+/** A TF.js layers model: model.json (topology + weightsManifest) and its weight bytes. */
+export const ModelRef = z.object({
+  format: z.literal('tfjs-layers').default('tfjs-layers'),
+  modelJson: ContentId,
+  weights: ContentId,
+  /** Shown in the result (`model.source`), e.g. the notebook variable's name. */
+  source: z.string().max(500).optional()
+});
+export type ModelRef = z.infer<typeof ModelRef>;
+
+export const CreateJobRequest = z.object({
+  /** Shown in job lists. */
+  name: z.string().max(200).optional(),
+  model: ModelRef,
+  /** Array upload, shape [samples, ...inputShape]. */
+  samples: ContentId,
+  /** Array upload, shape [samples]: integer class labels. */
+  sampleLabels: ContentId.optional(),
+  /** Training data for the probes and the mean baseline. */
+  training: z
+    .object({
+      inputs: ContentId,
+      labels: ContentId
+    })
+    .optional(),
+  options: AnalysisOptions,
+  /** false: run again even if the store holds a result for the same model, data and options. */
+  useCache: z.boolean().default(true)
+});
+export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
+export type CreateJobRequestInput = z.input<typeof CreateJobRequest>;
+
+export const JobState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
+export type JobState = z.infer<typeof JobState>;
+
+export const Progress = z.object({
+  /**
+   * What runs now: starting, loading (model and data), features (training features), probes,
+   * passes (masked forward passes + solves), metrics, cancelling, done.
+   */
+  stage: z.string(),
+  /** Fraction of the whole job done, 0..1. */
+  fraction: z.number().min(0).max(1),
+  /** Estimated seconds left; null until there is enough to estimate from. */
+  etaSeconds: z.number().nonnegative().nullable(),
+  message: z.string().optional()
+});
+export type Progress = z.infer<typeof Progress>;
+
+export const JobStatus = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  state: JobState,
+  /** 1 = next to run; null unless queued. */
+  queuePosition: z.number().int().positive().nullable(),
+  progress: Progress.nullable(),
+  /** Content key of the result: hash of model bytes, data bytes and normalised options. */
+  resultKey: ContentId,
+  /** true when the result came from the store without running the analysis. */
+  cached: z.boolean(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  /** Why the job failed (user errors verbatim). */
+  error: z.string().nullable(),
+  /** Something the user should know about a finished job, e.g. the result could not be saved. */
+  warning: z.string().nullable(),
+  /** Whether the result is on disk (survives a restart) or only in this process's memory. */
+  persisted: z.boolean()
+});
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const JobList = z.object({ jobs: z.array(JobStatus) });
+export type JobList = z.infer<typeof JobList>;
+
+/** Server -> client WebSocket messages. */
+export const JobEvent = z.discriminatedUnion('type', [
+  /** Sent once on connect: the current state of the watched jobs. */
+  z.object({ type: z.literal('snapshot'), jobs: z.array(JobStatus) }),
+  /** A job changed: state, progress or queue position. */
+  z.object({ type: z.literal('job'), job: JobStatus })
+]);
+export type JobEvent = z.infer<typeof JobEvent>;
+
+export const Health = z.object({
+  ok: z.literal(true),
+  name: z.literal('layerwise'),
+  apiVersion: z.literal(API_VERSION),
+  version: z.string(),
+  /** The tfjs backend chosen for analyses, once one is chosen. */
+  tfjsBackend: z.string().nullable(),
+  limits: z.object({
+    maxUploadBytes: z.number().int(),
+    maxStoredUploadBytes: z.number().int()
+  })
+});
+export type Health = z.infer<typeof Health>;
+
+export const ErrorBody = z.object({
+  error: z.object({
+    /** Stable machine-readable code, e.g. "bad-request", "not-found", "too-large". */
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional()
+  })
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export { AnalysisResult };
