@@ -1,0 +1,213 @@
+"""Which models and arrays a cell is about, found by parsing it (never by running it)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from .arrays import describe_array, fits_input_shape
+from .errors import KernelPluginError
+from .models import find_adapter
+
+# Names IPython puts in the user namespace that are never the user's data.
+_IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
+# Enough for a picker; a namespace with more arrays than this is listed cell-first.
+MAX_ARRAYS = 200
+
+
+def _python_source(source: str) -> str:
+    """IPython syntax (%magics, !shell, `x?`) rewritten as plain Python, so ast can parse it."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return source
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:
+        return source
+
+
+# Magics whose argument (line magic) or body (cell magic) is Python code of the notebook.
+_CODE_MAGICS = frozenset({"time", "timeit", "prun", "capture", "debug"})
+
+
+def _magic_code(node: ast.AST) -> str | None:
+    """The code inside `get_ipython().run_line_magic('time', 'code')` and the like."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return None
+    method = node.func.attr
+    if method not in ("run_line_magic", "run_cell_magic") or not node.args:
+        return None
+    args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
+    if args[0] not in _CODE_MAGICS:
+        return None
+    code = args[-1] if method == "run_cell_magic" else args[1] if len(args) > 1 else None
+    return code if isinstance(code, str) else None
+
+
+def _names(tree: ast.AST, offset: int = 0) -> list[tuple[int, int, str, bool]]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.append(
+                (offset + node.lineno, node.col_offset, node.id, isinstance(node.ctx, ast.Store))
+            )
+        code = _magic_code(node)
+        if code is not None:
+            try:
+                inner = ast.parse(_python_source(code))
+            except SyntaxError:  # %timeit -n 10 ...: options before the code
+                continue
+            found.extend(_names(inner, offset + node.lineno - 1))
+    return found
+
+
+def cell_names(source: str) -> tuple[list[str], list[str]]:
+    """Names the cell assigns (any target: plain, tuple, for, with, walrus) and names it reads,
+    each in source order, without repeats; a name both assigned and read counts as assigned.
+    Code inside %time / %%time and similar magics counts too."""
+    try:
+        tree = ast.parse(_python_source(source))
+    except SyntaxError as err:
+        raise KernelPluginError(
+            "syntax-error",
+            f"The cell is not valid Python (line {err.lineno}: {err.msg}).",
+            "Fix the cell, or pick the cell that defines the model.",
+        ) from err
+    found = sorted(_names(tree))
+    assigned = list(dict.fromkeys(name for *_, name, store in found if store))
+    read = list(dict.fromkeys(name for *_, name, store in found if not store))
+    return assigned, [n for n in read if n not in assigned]
+
+
+def _user_names(user_ns: dict) -> list[str]:
+    return [
+        name
+        for name in user_ns
+        if not name.startswith("_") and name not in _IPYTHON_NAMES and name.isidentifier()
+    ]
+
+
+def inspect_cell(source: str, user_ns: dict) -> dict:
+    """The models and arrays of kernelMessages.ts Inspection (without type/requestId)."""
+    assigned, read = cell_names(source)
+    in_cell = assigned + read
+    warnings = [
+        f"`{name}` is assigned in this cell but does not exist in the kernel yet: run the cell "
+        "first."
+        for name in assigned
+        if name not in user_ns
+    ]
+    ordered = [n for n in in_cell if n in user_ns]
+    cell_set = set(ordered)
+    ordered += [n for n in _user_names(user_ns) if n not in cell_set]
+
+    models, arrays = [], []
+    for name in ordered:
+        value = user_ns[name]
+        adapter = find_adapter(value)
+        if adapter is not None:
+            info = {"name": name, **_describe(adapter, value), "inCell": name in cell_set}
+            models.append(info)
+        elif len(arrays) < MAX_ARRAYS:
+            described = _describe_array(name, value, name in cell_set)
+            if described is not None:
+                arrays.append(described)
+    for info in models:
+        info["suggested"] = suggest_arrays(info, arrays)
+
+    cell_models = [m["name"] for m in models if m["inCell"]]
+    if not cell_models:
+        others = [m["name"] for m in models]
+        warnings.append(
+            "This cell defines or uses no model (a Keras model, a path to a TF.js model.json, "
+            "or a torch module)."
+            + (f" Other models in the kernel: {', '.join(others)}." if others else "")
+        )
+    return {"models": models, "arrays": arrays, "warnings": warnings}
+
+
+def _describe(adapter: Any, value: Any) -> dict:
+    try:
+        return adapter.describe(value)
+    except KernelPluginError as err:
+        problem = err.message
+    except Exception as err:  # a half-built user model can fail in many ways
+        problem = f"The model could not be described: {type(err).__name__}: {err}"
+    return {
+        "framework": adapter.framework,
+        "className": type(value).__name__,
+        "modelName": "",
+        "inputShape": None,
+        "inputDtype": None,
+        "classes": None,
+        "numInputs": 0,
+        "numOutputs": 0,
+        "layers": [],
+        "exportable": False,
+        "problem": problem,
+    }
+
+
+def _describe_array(name: str, value: Any, in_cell: bool) -> dict | None:
+    try:
+        return describe_array(name, value, in_cell)
+    except Exception:  # a lazy or broken tensor: not a candidate
+        return None
+
+
+# --------------------------------------------------------------------------- suggestions
+
+_TRAIN = re.compile(r"train", re.IGNORECASE)
+_HELD_OUT = re.compile(r"test|val|valid|eval|holdout|dev", re.IGNORECASE)
+
+
+def _fits_labels(shape: list[int], rows: int, classes: int | None) -> bool:
+    if not shape or shape[0] != rows:
+        return False
+    return len(shape) == 1 or (len(shape) == 2 and shape[1] in (1, classes))
+
+
+def _label_twin(input_name: str, label_names: list[str]) -> str | None:
+    """y_train for x_train, train_labels for train_images / train_inputs, and so on."""
+    swaps = [(r"^x", "y"), (r"^X", "y"), (r"^X", "Y"), (r"^x", "Y")]
+    for word in ("inputs", "input", "images", "features", "data", "x", "X"):
+        for label_word in ("labels", "label", "targets", "target", "y"):
+            swaps.append((rf"{word}$", label_word))
+            swaps.append((rf"^{word}", label_word))
+    for pattern, repl in swaps:
+        candidate = re.sub(pattern, repl, input_name, count=1)
+        if candidate != input_name and candidate in label_names:
+            return candidate
+    return None
+
+
+def suggest_arrays(model: dict, arrays: list[dict]) -> dict:
+    """Array names for each role, by shape (must fit the model) then by name."""
+    none = {"samples": None, "sampleLabels": None, "trainInputs": None, "trainLabels": None}
+    inputs = [a for a in arrays if fits_input_shape(a["shape"], model.get("inputShape"))]
+    if not inputs:
+        return none
+
+    def rank(items: list[dict], pattern: re.Pattern) -> list[dict]:
+        return sorted(items, key=lambda a: (not pattern.search(a["name"]), not a["inCell"]))
+
+    train = rank(inputs, _TRAIN)[0]
+    held_out = [a for a in rank(inputs, _HELD_OUT) if a is not train]
+    samples = held_out[0] if held_out else train
+
+    def labels_for(item: dict) -> str | None:
+        fitting = [
+            a["name"]
+            for a in arrays
+            if a is not item and _fits_labels(a["shape"], item["shape"][0], model.get("classes"))
+        ]
+        return _label_twin(item["name"], fitting)
+
+    return {
+        "samples": samples["name"],
+        "sampleLabels": labels_for(samples),
+        "trainInputs": train["name"],
+        "trainLabels": labels_for(train),
+    }
