@@ -1,0 +1,282 @@
+/**
+ * Drives one analysis through its phases: ask the kernel what the cell defines, let the user
+ * configure, hand the model and arrays to the backend, follow the job, show the result.
+ */
+import type { IDisposable } from '@lumino/disposable';
+import type { CreateJobRequestInput, JobStatus } from '../protocol/api';
+import type { AnalysisResult } from '../protocol/result';
+import { BackendError, type BackendClient } from './backendClient';
+import type { IKernelSession } from './kernelBridge';
+import type { IKernelArray } from './kernelParts';
+import type { AnalysisModel } from './model/analysisModel';
+import { imageGeometry, salientPatches } from './model/variables';
+import type { IPanelActions } from './view/panel';
+
+export interface IControllerHooks {
+  /** A result is shown: remember it so it reopens with the notebook. */
+  resultShown(key: string, jobId: string | null, result: AnalysisResult): void;
+}
+
+export class AnalysisController implements IPanelActions, IDisposable {
+  private watch: IDisposable | null = null;
+  private jobId: string | null = null;
+  private disposed = false;
+
+  constructor(
+    private readonly model: AnalysisModel,
+    private readonly kernel: () => IKernelSession | null,
+    private readonly backend: BackendClient,
+    private readonly hooks: IControllerHooks,
+    /** The source of the cell to analyse, read when the analysis starts. */
+    private readonly cellSource: () => string | null
+  ) {}
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.watch?.dispose();
+  }
+
+  /** Asks the kernel for the model the cell defines and the arrays it could use. */
+  async inspect(): Promise<void> {
+    const m = this.model;
+    m.setPhase('inspecting');
+    try {
+      const kernel = this.requireKernel();
+      const source = this.cellSource();
+      if (source === null) {
+        throw new Error('The cell to analyse is gone from the notebook.');
+      }
+      const inspection = await kernel.inspect(source);
+      if (inspection.models.length === 0) {
+        throw new Error(
+          [
+            'No model found in this cell or in the kernel: run the cell that defines the model first.',
+            ...inspection.warnings
+          ].join(' ')
+        );
+      }
+      m.setInspection(inspection);
+      await this.loadPreview();
+      m.updateForm({ picked: this.defaultPicks() });
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  previewSample(): void {
+    void this.loadPreview().catch(() => (this.model.preview = null));
+  }
+
+  reconfigure(): void {
+    if (this.model.inspection === null) {
+      void this.inspect();
+    } else {
+      this.model.setPhase('configuring');
+    }
+  }
+
+  async run(): Promise<void> {
+    const m = this.model;
+    const inspection = m.modelInfo;
+    if (inspection === null || m.blocker !== null) {
+      return;
+    }
+    m.setPhase('uploading');
+    try {
+      const kernel = this.requireKernel();
+      const f = m.form;
+      const count = m.effectiveSampleCount;
+      const rows = { start: f.sampleStart, count };
+      m.setActivity('Exporting the model and data from the kernel...');
+      const exported = await kernel.export(
+        {
+          model: f.model,
+          arrays: {
+            samples: { name: f.samples as string, ...rows },
+            ...(f.sampleLabels ? { sampleLabels: { name: f.sampleLabels, ...rows } } : {}),
+            trainInputs: { name: f.trainInputs as string },
+            trainLabels: { name: f.trainLabels as string }
+          },
+          maxTrainRows: f.trainRows
+        },
+        bytes => m.setActivity(`Receiving from the kernel: ${megabytes(bytes)}`)
+      );
+      const { modelJson, weights, arrays } = exported;
+      const { samples, sampleLabels, trainInputs, trainLabels } = arrays;
+      if (!modelJson || !weights || !samples || !trainInputs || !trainLabels) {
+        throw new Error('The kernel did not send the model and all the arrays asked for.');
+      }
+      m.setActivity('Uploading to the Layerwise backend...');
+      const upload = (a: IKernelArray) =>
+        this.backend.uploadArray(a.dtype, a.shape, a.data).then(info => info.id);
+      const modelInfo = await this.backend.uploadModelJson(modelJson);
+      const weightsInfo = await this.backend.uploadWeights(weights);
+      const request: CreateJobRequestInput = {
+        name: `${inspection.modelName} (${m.notebookPath})`,
+        model: {
+          format: 'tfjs-layers',
+          modelJson: modelInfo.id,
+          weights: weightsInfo.id,
+          source: inspection.name
+        },
+        samples: await upload(samples),
+        sampleLabels: sampleLabels ? await upload(sampleLabels) : undefined,
+        training: { inputs: await upload(trainInputs), labels: await upload(trainLabels) },
+        options: m.analysisOptions(),
+        useCache: f.useCache
+      };
+      const job = await this.backend.createJob(request);
+      this.follow(job);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  cancel(): void {
+    if (this.jobId !== null) {
+      this.backend.cancelJob(this.jobId).catch(error => this.fail(error));
+    }
+  }
+
+  /** Shows a stored result (the notebook's last one) without running anything. */
+  async restore(key: string): Promise<void> {
+    this.model.setPhase('loading-result');
+    try {
+      const result = await this.backend.result(key);
+      this.model.setResult(result, key);
+    } catch (error) {
+      if (error instanceof BackendError && error.status === 404) {
+        this.model.setPhase(
+          'failed',
+          'The last analysis of this notebook is no longer in the backend store. ' +
+            'Right-click the model cell and choose "Analyze layers" to run it again.'
+        );
+      } else {
+        this.fail(error);
+      }
+    }
+  }
+
+  private follow(job: JobStatus): void {
+    this.jobId = job.id;
+    this.model.setPhase('running');
+    this.onStatus(job);
+    this.watch?.dispose();
+    if (!['done', 'failed', 'cancelled'].includes(job.state)) {
+      this.watch = this.backend.watchJob(
+        job.id,
+        status => this.onStatus(status),
+        error => this.fail(error)
+      );
+    }
+  }
+
+  private onStatus(status: JobStatus): void {
+    if (this.disposed) {
+      return;
+    }
+    this.model.setJob({
+      id: status.id,
+      state: status.state,
+      progress: status.progress,
+      queuePosition: status.queuePosition
+    });
+    switch (status.state) {
+      case 'done':
+        void this.showResult(status);
+        break;
+      case 'failed':
+        this.model.setPhase('failed', status.error ?? 'The analysis failed.');
+        break;
+      case 'cancelled':
+        this.model.setPhase('cancelled');
+        break;
+    }
+  }
+
+  private async showResult(status: JobStatus): Promise<void> {
+    this.model.setPhase('loading-result');
+    try {
+      const result = await this.backend.jobResult(status.id);
+      this.model.setResult(result, status.resultKey);
+      this.hooks.resultShown(status.resultKey, status.id, result);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private async loadPreview(): Promise<void> {
+    const m = this.model;
+    if (m.form.samples === null || m.inputKind === 'tabular') {
+      m.preview = null;
+      return;
+    }
+    const kernel = this.requireKernel();
+    const exported = await kernel.export({
+      model: null,
+      arrays: { samples: { name: m.form.samples, start: m.form.sampleStart, count: 1 } }
+    });
+    const sample = exported.arrays.samples;
+    m.preview = sample ? toFloat32(sample) : null;
+  }
+
+  private defaultPicks(): number[] {
+    const m = this.model;
+    const shape = m.inputShape ?? [];
+    const n = m.settings.variables;
+    if (m.inputKind === 'image') {
+      const g = imageGeometry(shape, m.form.patchSize);
+      return m.preview
+        ? salientPatches(m.preview, g, n)
+        : Array.from({ length: Math.min(n, g.rows * g.cols) }, (_, i) => i);
+    }
+    return Array.from({ length: Math.min(n, shape[0] ?? 0) }, (_, i) => i);
+  }
+
+  private requireKernel(): IKernelSession {
+    const kernel = this.kernel();
+    if (kernel === null) {
+      throw new Error('The notebook has no running kernel: run the notebook first.');
+    }
+    return kernel;
+  }
+
+  private fail(error: unknown): void {
+    if (this.disposed) {
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    this.model.setPhase('failed', message);
+  }
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+const VIEWS: Partial<Record<string, new (buffer: ArrayBuffer) => ArrayLike<number>>> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  bool: Uint8Array
+};
+
+/** A fetched array's values as float32, for drawing; 64-bit integers are not drawn. */
+export function toFloat32(array: IKernelArray): Float32Array | null {
+  const View = VIEWS[array.dtype];
+  if (View === undefined) {
+    return null;
+  }
+  const bytes = array.data;
+  const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  return Float32Array.from(new View(copy as ArrayBuffer));
+}

@@ -1,0 +1,171 @@
+/**
+ * Input variables as groups of flat (row-major) indices into one sample, built from what the
+ * user picks: features of a tabular row, patches of an image, tokens of a sequence.
+ */
+
+export type InputKind = 'tabular' | 'image' | 'sequence';
+
+/**
+ * How a sample (shape without the batch axis, element type) is read: a 1-D integer input is
+ * a sequence of token ids, a 1-D float input a tabular row.
+ */
+export function inputKind(shape: readonly number[], dtype: string | null = null): InputKind {
+  if (shape.length === 1) {
+    return dtype !== null && /^u?int/.test(dtype) ? 'sequence' : 'tabular';
+  }
+  if (shape.length === 2 && shape[0] >= 4 && shape[1] >= 4) {
+    return 'image';
+  }
+  if (shape.length === 3 && shape[2] <= 4) {
+    return 'image';
+  }
+  return 'sequence';
+}
+
+export interface IImageGeometry {
+  height: number;
+  width: number;
+  channels: number;
+  patch: number;
+  rows: number;
+  cols: number;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/**
+ * A patch side that divides both image sides (so every patch is whole, as the CLI's grids
+ * require) and gives about six patches per side: 2 px on 8x8 digits, 4 px on 28x28 MNIST and
+ * on 32x32 CIFAR (the paper's CIFAR grid). Single pixels only for images under 8 px.
+ */
+export function autoPatchSize(height: number, width: number): number {
+  const common = gcd(height, width);
+  const smallest = Math.min(height, width) >= 8 ? 2 : 1;
+  let best = Math.max(1, Math.ceil(Math.min(height, width) / 6));
+  let bestDistance = Infinity;
+  for (let p = smallest; p <= common; p++) {
+    const distance = Math.abs(Math.min(height, width) / p - 6);
+    if (common % p === 0 && distance < bestDistance) {
+      best = p;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** An image sample's geometry (channels last, as Keras lays images out). */
+export function imageGeometry(shape: readonly number[], patchSize: number): IImageGeometry {
+  const [height, width] = shape;
+  const channels = shape.length > 2 ? shape[2] : 1;
+  const patch =
+    patchSize > 0 ? Math.min(patchSize, Math.min(height, width)) : autoPatchSize(height, width);
+  return {
+    height,
+    width,
+    channels,
+    patch,
+    rows: Math.ceil(height / patch),
+    cols: Math.ceil(width / patch)
+  };
+}
+
+export interface IVariable {
+  name: string;
+  indices: number[];
+}
+
+/** Patch k (row-major over the grid) as the flat indices of all its pixels and channels. */
+export function patchVariable(g: IImageGeometry, k: number): IVariable {
+  const r = Math.floor(k / g.cols);
+  const c = k % g.cols;
+  const indices: number[] = [];
+  for (let y = r * g.patch; y < Math.min((r + 1) * g.patch, g.height); y++) {
+    for (let x = c * g.patch; x < Math.min((c + 1) * g.patch, g.width); x++) {
+      for (let ch = 0; ch < g.channels; ch++) {
+        indices.push((y * g.width + x) * g.channels + ch);
+      }
+    }
+  }
+  return { name: `r${r + 1}c${c + 1}`, indices };
+}
+
+/** Per-pixel intensity (mean over channels) of an image sample, row-major. */
+export function pixelIntensity(sample: ArrayLike<number>, g: IImageGeometry): Float64Array {
+  const out = new Float64Array(g.height * g.width);
+  for (let p = 0; p < out.length; p++) {
+    let sum = 0;
+    for (let ch = 0; ch < g.channels; ch++) {
+      sum += Number(sample[p * g.channels + ch]);
+    }
+    out[p] = sum / g.channels;
+  }
+  return out;
+}
+
+/**
+ * The n patches that carry the most of the image: largest mean distance of their pixels from
+ * the image's median (its background for digit-like images), in grid order.
+ */
+export function salientPatches(sample: ArrayLike<number>, g: IImageGeometry, n: number): number[] {
+  const intensity = pixelIntensity(sample, g);
+  const median = [...intensity].sort((a, b) => a - b)[Math.floor(intensity.length / 2)] ?? 0;
+  const scores: [number, number][] = [];
+  for (let k = 0; k < g.rows * g.cols; k++) {
+    const r = Math.floor(k / g.cols);
+    const c = k % g.cols;
+    let sum = 0;
+    let count = 0;
+    for (let y = r * g.patch; y < Math.min((r + 1) * g.patch, g.height); y++) {
+      for (let x = c * g.patch; x < Math.min((c + 1) * g.patch, g.width); x++) {
+        sum += Math.abs(intensity[y * g.width + x] - median);
+        count++;
+      }
+    }
+    scores.push([k, sum / Math.max(count, 1)]);
+  }
+  return scores
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, n)
+    .map(([k]) => k)
+    .sort((a, b) => a - b);
+}
+
+/** Tabular feature i, named by the data's column name when it has one. */
+export function featureVariable(i: number, names?: readonly string[]): IVariable {
+  return { name: names?.[i] ?? `x${i}`, indices: [i] };
+}
+
+/** Sequence position t with all its `width` values (one for token ids, d for embeddings). */
+export function tokenVariable(t: number, width: number, label?: string): IVariable {
+  const indices = Array.from({ length: width }, (_, d) => t * width + d);
+  return { name: label ?? `t${t}`, indices };
+}
+
+/** Values per sequence position: 1 for [T] token ids, d for [T, d] inputs. */
+export function sequenceWidth(shape: readonly number[]): number {
+  return shape.slice(1).reduce((a, b) => a * b, 1);
+}
+
+export interface ICostEstimate {
+  /** Masked forward passes: 2^n per sample. */
+  passes: number;
+  /** AND-OR problems: one per sample and layer, each over 2^n subsets. */
+  problems: number;
+  /** A rough upper guess of the wall time in seconds, for the form; null if unknown. */
+  seconds: number | null;
+}
+
+/**
+ * The analysis' size before it runs. The time guess uses a throughput typical of a laptop CPU
+ * for small models (about 20k masked passes per second) plus a per-problem solver cost that
+ * grows like 2^n; the backend's ETA replaces it once the job runs.
+ */
+export function estimateCost(n: number, samples: number, layers: number): ICostEstimate {
+  const subsets = 2 ** n;
+  const passes = samples * subsets;
+  const problems = samples * Math.max(layers, 1);
+  const seconds = passes / 20000 + problems * subsets * 2e-5;
+  return { passes, problems, seconds };
+}

@@ -1,0 +1,543 @@
+/**
+ * The panel's figures as plain Plotly specs built from an AnalysisResult: no DOM, no Plotly
+ * import, so the same specs serve the screen (JupyterLab theme) and exports (paper theme)
+ * and can be checked in node tests. Each figure carries the table of numbers it plots, which
+ * is what the CSV/JSON exports write.
+ */
+import type { AnalysisResult, LayerMetrics, OrderMetrics } from '../../protocol/result';
+import type { IPlotTheme } from './theme';
+
+export type InteractionKind = 'and' | 'or';
+export type Reference = 'final' | 'previous';
+
+export interface IFigureView {
+  kind: InteractionKind;
+  reference: Reference;
+  /** Most tracked interactions in the heat map. */
+  heatmapInteractions: number;
+}
+
+export type Cell = string | number | boolean | null;
+
+export interface IFigureTable {
+  columns: string[];
+  rows: Cell[][];
+}
+
+export type Trace = Record<string, unknown>;
+export type Layout = Record<string, unknown>;
+
+export interface IFigure {
+  id: FigureId;
+  title: string;
+  data: Trace[];
+  layout: Layout;
+  /** Height / width for exports. */
+  aspect: number;
+  table: IFigureTable;
+}
+
+export type FigureId = 'strength' | 'completeness' | 'salient' | 'tracking' | 'probes';
+
+export const FIGURE_IDS: readonly FigureId[] = [
+  'strength',
+  'completeness',
+  'salient',
+  'tracking',
+  'probes'
+];
+
+const KIND_LABEL: Record<InteractionKind, string> = { and: 'AND', or: 'OR' };
+
+/**
+ * Overlap / forget / new compare an earlier and a later layer: against the final layer the
+ * row's layer is the earlier one, against the previous layer it is the later one.
+ */
+export const PART_LABELS: Record<Reference, { overlap: string; forget: string; emerge: string }> = {
+  final: {
+    overlap: 'shared with the final layer',
+    forget: 'forgotten later',
+    emerge: 'emerges later'
+  },
+  previous: {
+    overlap: 'kept from the previous layer',
+    forget: 'forgotten at this layer',
+    emerge: 'newly emerged at this layer'
+  }
+};
+
+/** A subset's variable names, e.g. "{x1, x4}"; the mask's bit i is variable i. */
+export function subsetLabel(mask: number, names: readonly string[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    if (mask & (1 << i)) {
+      parts.push(names[i]);
+    }
+  }
+  return `{${parts.join(', ')}}`;
+}
+
+function metricsOf(result: AnalysisResult, reference: Reference): LayerMetrics[] {
+  return reference === 'final' ? result.metrics.final : result.metrics.previous;
+}
+
+function ordersOf(metrics: LayerMetrics[], kind: InteractionKind): number[] {
+  const orders = new Set<number>();
+  for (const layer of metrics) {
+    for (const m of layer[kind]) {
+      orders.add(m.order);
+    }
+  }
+  return [...orders].sort((a, b) => a - b);
+}
+
+/**
+ * Layout shared by every figure. No Plotly title: the panel's card and the paper's caption
+ * carry it (slide exports add it back); the legend sits on top, where a narrow panel has room.
+ */
+function baseLayout(theme: IPlotTheme): Layout {
+  const axis = {
+    gridcolor: theme.grid,
+    zerolinecolor: theme.zeroLine,
+    linecolor: theme.zeroLine,
+    tickcolor: theme.zeroLine,
+    automargin: true
+  };
+  return {
+    paper_bgcolor: theme.background,
+    plot_bgcolor: theme.plotBackground,
+    font: { family: theme.fontFamily, size: theme.fontSize, color: theme.text },
+    margin: { l: 50, r: 10, t: 10, b: 40 },
+    legend: {
+      orientation: 'h',
+      x: 0,
+      xanchor: 'left',
+      y: 1.02,
+      yanchor: 'bottom',
+      font: { color: theme.text }
+    },
+    xaxis: { ...axis },
+    yaxis: { ...axis },
+    hoverlabel: { font: { family: theme.fontFamily } }
+  };
+}
+
+/** Rows and columns of small multiples: at most three columns, so facets stay readable. */
+export function facetGrid(count: number): { rows: number; columns: number } {
+  const columns = Math.min(3, Math.max(1, count));
+  return { rows: Math.max(1, Math.ceil(count / columns)), columns };
+}
+
+/**
+ * Paper Fig. 3a: for every layer (one small multiple each) and order, the strength shared
+ * with the reference layer and the forgotten strength stacked up, the newly emerged strength
+ * pointing down. All facets share the y scale so layers compare at a glance.
+ */
+export function strengthFigure(
+  result: AnalysisResult,
+  view: IFigureView,
+  theme: IPlotTheme
+): IFigure {
+  const metrics = metricsOf(result, view.reference);
+  const labels = PART_LABELS[view.reference];
+  const { rows: gridRows, columns } = facetGrid(metrics.length);
+  const layout = baseLayout(theme);
+  const axis = layout.xaxis as object;
+  const data: Trace[] = [];
+  const annotations: Record<string, unknown>[] = [];
+  const rows: Cell[][] = [];
+  const parts = [
+    { key: 'overlap', name: labels.overlap, color: theme.overlap, sign: 1 },
+    { key: 'forget', name: labels.forget, color: theme.forget, sign: 1 },
+    { key: 'new', name: labels.emerge, color: theme.emerge, sign: -1 }
+  ] as const;
+  metrics.forEach((layer, i) => {
+    const suffix = i === 0 ? '' : String(i + 1);
+    const orders = layer[view.kind].map(m => m.order);
+    for (const part of parts) {
+      data.push({
+        type: 'bar',
+        name: part.name,
+        legendgroup: part.key,
+        showlegend: i === 0,
+        x: orders,
+        y: layer[view.kind].map(m => part.sign * m[part.key]),
+        xaxis: `x${suffix}`,
+        yaxis: `y${suffix}`,
+        marker: { color: part.color },
+        hovertemplate: `${layer.layer}, order %{x}<br>${part.name}: %{y:.4g}<extra></extra>`
+      });
+    }
+    for (const m of layer[view.kind]) {
+      rows.push([layer.layer, m.order, m.all, m.allReference, m.overlap, m.forget, m.new]);
+    }
+    const firstColumn = i % columns === 0;
+    layout[`xaxis${suffix}`] = {
+      ...axis,
+      dtick: 1,
+      title: Math.floor(i / columns) === gridRows - 1 ? { text: 'order' } : undefined
+    };
+    // One y scale for all facets: its ticks only on the first column.
+    layout[`yaxis${suffix}`] = {
+      ...(layout.yaxis as object),
+      zeroline: true,
+      matches: i === 0 ? undefined : 'y',
+      showticklabels: firstColumn,
+      title: firstColumn ? { text: 'strength' } : undefined
+    };
+    annotations.push({
+      text: layer.layer,
+      showarrow: false,
+      xref: `x${suffix} domain`,
+      yref: `y${suffix} domain`,
+      x: 0.5,
+      y: 1,
+      xanchor: 'center',
+      yanchor: 'bottom',
+      font: { size: theme.fontSize * 0.9, color: theme.mutedText }
+    });
+  });
+  layout.barmode = 'relative';
+  // The top strip, between the legend and the facets, holds the first row's layer names.
+  layout.grid = {
+    rows: gridRows,
+    columns,
+    pattern: 'independent',
+    xgap: 0.08,
+    ygap: 0.35,
+    domain: { x: [0, 1], y: [0, gridRows > 1 ? 0.95 : 0.92] }
+  };
+  layout.annotations = annotations;
+  return {
+    id: 'strength',
+    title: `${KIND_LABEL[view.kind]} interaction strength by layer and order`,
+    data,
+    layout,
+    aspect: 0.35 + 0.3 * gridRows,
+    table: {
+      columns: ['layer', 'order', 'all', 'allReference', 'overlap', 'forget', 'new'],
+      rows
+    }
+  };
+}
+
+function ratioAt(m: OrderMetrics | undefined, key: 'completeness' | 'redundancy'): number | null {
+  return m === undefined ? null : m[key];
+}
+
+/** Paper Fig. 3b: completeness and redundancy against depth, one curve per order. */
+export function completenessFigure(
+  result: AnalysisResult,
+  view: IFigureView,
+  theme: IPlotTheme
+): IFigure {
+  const metrics = metricsOf(result, view.reference);
+  const layers = metrics.map(l => l.layer);
+  const orders = ordersOf(metrics, view.kind);
+  const maxOrder = orders.length > 0 ? orders[orders.length - 1] : 1;
+  const data: Trace[] = [];
+  const rows: Cell[][] = [];
+  for (const order of orders) {
+    const byLayer = metrics.map(l => l[view.kind].find(m => m.order === order));
+    const color = theme.orderColor(order, maxOrder);
+    const common = {
+      type: 'scatter',
+      mode: 'lines+markers',
+      x: layers,
+      name: `order ${order}`,
+      legendgroup: `order ${order}`,
+      line: { color, width: 1.5 },
+      marker: { color, size: 5 }
+    };
+    data.push({
+      ...common,
+      y: byLayer.map(m => ratioAt(m, 'completeness')),
+      hovertemplate: `%{x}<br>order ${order} completeness: %{y:.3f}<extra></extra>`
+    });
+    data.push({
+      ...common,
+      yaxis: 'y2',
+      showlegend: false,
+      y: byLayer.map(m => ratioAt(m, 'redundancy')),
+      hovertemplate: `%{x}<br>order ${order} redundancy: %{y:.3f}<extra></extra>`
+    });
+    byLayer.forEach((m, i) =>
+      rows.push([layers[i], order, ratioAt(m, 'completeness'), ratioAt(m, 'redundancy')])
+    );
+  }
+  // Completeness above redundancy, one shared layer axis: readable in a narrow panel.
+  const layout = baseLayout(theme);
+  const ratioAxis = { ...(layout.yaxis as object), range: [-0.02, 1.05] };
+  layout.xaxis = {
+    ...(layout.xaxis as object),
+    type: 'category',
+    anchor: 'y2',
+    title: { text: 'layer' }
+  };
+  layout.yaxis = { ...ratioAxis, domain: [0.56, 1], title: { text: 'completeness' } };
+  layout.yaxis2 = { ...ratioAxis, domain: [0, 0.44], title: { text: 'redundancy' } };
+  return {
+    id: 'completeness',
+    title: `${KIND_LABEL[view.kind]} completeness and redundancy vs depth`,
+    data,
+    layout,
+    aspect: 0.9,
+    table: { columns: ['layer', 'order', 'completeness', 'redundancy'], rows }
+  };
+}
+
+/** Salient interactions per layer (sample average), stacked by order. */
+export function salientFigure(
+  result: AnalysisResult,
+  view: IFigureView,
+  theme: IPlotTheme
+): IFigure {
+  const metrics = result.metrics.final;
+  const layers = metrics.map(l => l.layer);
+  const orders = ordersOf(metrics, view.kind);
+  const maxOrder = orders.length > 0 ? orders[orders.length - 1] : 1;
+  const rows: Cell[][] = [];
+  const data: Trace[] = orders.map(order => {
+    const y = metrics.map(l => l[view.kind].find(m => m.order === order)?.salientCount ?? 0);
+    y.forEach((count, i) => rows.push([layers[i], order, count]));
+    return {
+      type: 'bar',
+      name: `order ${order}`,
+      x: layers,
+      y,
+      marker: { color: theme.orderColor(order, maxOrder) },
+      hovertemplate: `%{x}<br>order ${order}: %{y:.3g} salient<extra></extra>`
+    };
+  });
+  const layout = baseLayout(theme);
+  layout.barmode = 'stack';
+  layout.xaxis = { ...(layout.xaxis as object), type: 'category', title: { text: 'layer' } };
+  layout.yaxis = {
+    ...(layout.yaxis as object),
+    title: { text: 'salient interactions per sample' }
+  };
+  return {
+    id: 'salient',
+    title: `Salient ${KIND_LABEL[view.kind]} interactions per layer`,
+    data,
+    layout,
+    aspect: 0.7,
+    table: { columns: ['layer', 'order', 'salientPerSample'], rows }
+  };
+}
+
+/** The colour of `value` on a diverging scale spanning [-zmax, zmax]. */
+export function divergingColor(value: number, zmax: number, scale: [number, string][]): string {
+  const t = Math.min(Math.max((value / zmax + 1) / 2, 0), 1);
+  let i = 0;
+  while (i < scale.length - 2 && t > scale[i + 1][0]) {
+    i++;
+  }
+  const [t0, c0] = scale[i];
+  const [t1, c1] = scale[i + 1];
+  const f = t1 > t0 ? (t - t0) / (t1 - t0) : 0;
+  const rgb0 = [1, 3, 5].map(k => parseInt(c0.slice(k, k + 2), 16));
+  const rgb1 = [1, 3, 5].map(k => parseInt(c1.slice(k, k + 2), 16));
+  return `rgb(${rgb0.map((v, k) => Math.round(v + (rgb1[k] - v) * f)).join(',')})`;
+}
+
+/**
+ * Layers x interactions heat map: the strongest tracked interactions (signed, normalised,
+ * sample-averaged strength), so one pattern can be followed through the network; a dot marks
+ * the layers where it is salient in at least one sample. Cells are drawn as rectangles, not
+ * as a Plotly heatmap, because Plotly rasterises heatmaps, and an exported PDF or SVG must
+ * stay vector; an invisible marker per cell carries the hover text and the colour bar.
+ */
+export function trackingFigure(
+  result: AnalysisResult,
+  view: IFigureView,
+  theme: IPlotTheme
+): IFigure {
+  const layers = result.layers.map(l => l.name);
+  const names = result.variables.names;
+  const peak = (s: readonly number[]) => s.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+  const tracked = result.tracking
+    .filter(t => t.kind === view.kind)
+    .sort((a, b) => peak(b.strength) - peak(a.strength))
+    .slice(0, Math.max(1, view.heatmapInteractions))
+    .sort((a, b) => a.order - b.order || a.mask - b.mask);
+  const labels = tracked.map(t => subsetLabel(t.mask, names));
+  const zmax = Math.max(1e-12, ...tracked.map(t => peak(t.strength)));
+  const shapes: Record<string, unknown>[] = [];
+  const cx: number[] = [];
+  const cy: number[] = [];
+  const cz: number[] = [];
+  const hover: string[] = [];
+  const dotX: number[] = [];
+  const dotY: number[] = [];
+  const rows: Cell[][] = [];
+  tracked.forEach((t, r) =>
+    layers.forEach((layer, l) => {
+      const value = t.strength[l] ?? 0;
+      const salient = t.salientIn.includes(l);
+      shapes.push({
+        type: 'rect',
+        xref: 'x',
+        yref: 'y',
+        x0: l - 0.5,
+        x1: l + 0.5,
+        y0: r - 0.5,
+        y1: r + 0.5,
+        fillcolor: divergingColor(value, zmax, theme.diverging),
+        line: { width: 0 },
+        layer: 'below'
+      });
+      cx.push(l);
+      cy.push(r);
+      cz.push(value);
+      hover.push(
+        `${KIND_LABEL[view.kind]} ${labels[r]}<br>order ${t.order}, layer ${layer}<br>` +
+          `strength ${value.toPrecision(4)}${salient ? '<br>salient' : ''}`
+      );
+      if (salient) {
+        dotX.push(l);
+        dotY.push(r);
+      }
+      rows.push([t.kind, t.mask, labels[r], t.order, layer, t.strength[l] ?? null, salient]);
+    })
+  );
+  const layout = baseLayout(theme);
+  layout.shapes = shapes;
+  layout.showlegend = false;
+  layout.hovermode = 'closest';
+  layout.xaxis = {
+    ...(layout.xaxis as object),
+    showgrid: false,
+    zeroline: false,
+    range: [-0.5, layers.length - 0.5],
+    tickvals: layers.map((_, i) => i),
+    ticktext: layers,
+    title: { text: 'layer' }
+  };
+  layout.yaxis = {
+    ...(layout.yaxis as object),
+    showgrid: false,
+    zeroline: false,
+    range: [tracked.length - 0.5, -0.5],
+    tickvals: labels.map((_, i) => i),
+    ticktext: labels,
+    title: { text: 'interaction (variables)' }
+  };
+  layout.margin = { l: 120, r: 10, t: 10, b: 40 };
+  return {
+    id: 'tracking',
+    title: `${KIND_LABEL[view.kind]} interactions through the layers`,
+    data: [
+      {
+        type: 'scatter',
+        mode: 'markers',
+        x: cx,
+        y: cy,
+        marker: {
+          size: 14,
+          opacity: 0,
+          color: cz,
+          colorscale: theme.diverging,
+          cmin: -zmax,
+          cmax: zmax,
+          showscale: true,
+          colorbar: { title: { text: 'strength', side: 'right' }, thickness: 10, outlinewidth: 0 }
+        },
+        customdata: hover,
+        hovertemplate: '%{customdata}<extra></extra>'
+      },
+      {
+        type: 'scatter',
+        mode: 'markers',
+        x: dotX,
+        y: dotY,
+        marker: { size: 4, color: theme.text, symbol: 'circle' },
+        hoverinfo: 'skip'
+      }
+    ],
+    layout,
+    aspect: Math.min(0.35 + 0.035 * tracked.length, 2.5),
+    table: {
+      columns: ['kind', 'mask', 'variables', 'order', 'layer', 'strength', 'salient'],
+      rows
+    }
+  };
+}
+
+/** Probe accuracy per layer: a layer whose probe cannot classify has meaningless interactions. */
+export function probeFigure(
+  result: AnalysisResult,
+  _view: IFigureView,
+  theme: IPlotTheme
+): IFigure {
+  const probed = result.layers.filter(l => l.probe !== null);
+  const layers = probed.map(l => l.name);
+  const train = probed.map(l => l.probe?.trainAccuracy ?? null);
+  const heldOut = probed.map(l => l.probe?.heldOutAccuracy ?? null);
+  const chance = result.model.classes > 0 ? 1 / Math.max(result.model.classes, 2) : null;
+  const line = (name: string, y: (number | null)[], color: string): Trace => ({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name,
+    x: layers,
+    y,
+    line: { color, width: 1.5 },
+    marker: { color, size: 5 },
+    hovertemplate: `%{x}<br>${name}: %{y:.3f}<extra></extra>`
+  });
+  const data = [
+    line('train accuracy', train, theme.train),
+    line('held-out accuracy', heldOut, theme.heldOut)
+  ];
+  if (chance !== null && layers.length > 0) {
+    data.push({
+      type: 'scatter',
+      mode: 'lines',
+      name: 'chance',
+      x: layers,
+      y: layers.map(() => chance),
+      line: { color: theme.mutedText, dash: 'dot', width: 1 },
+      hoverinfo: 'skip'
+    });
+  }
+  const layout = baseLayout(theme);
+  layout.xaxis = { ...(layout.xaxis as object), type: 'category', title: { text: 'layer' } };
+  layout.yaxis = { ...(layout.yaxis as object), range: [0, 1.02], title: { text: 'accuracy' } };
+  return {
+    id: 'probes',
+    title: 'Probe accuracy per layer',
+    data,
+    layout,
+    aspect: 0.6,
+    table: {
+      columns: ['layer', 'trainAccuracy', 'heldOutAccuracy', 'epochs', 'featureSize'],
+      rows: probed.map(l => [
+        l.name,
+        l.probe?.trainAccuracy ?? null,
+        l.probe?.heldOutAccuracy ?? null,
+        l.probe?.epochs ?? null,
+        l.probe?.featureSize ?? null
+      ])
+    }
+  };
+}
+
+const BUILDERS: Record<
+  FigureId,
+  (result: AnalysisResult, view: IFigureView, theme: IPlotTheme) => IFigure
+> = {
+  strength: strengthFigure,
+  completeness: completenessFigure,
+  salient: salientFigure,
+  tracking: trackingFigure,
+  probes: probeFigure
+};
+
+export function buildFigure(
+  id: FigureId,
+  result: AnalysisResult,
+  view: IFigureView,
+  theme: IPlotTheme
+): IFigure {
+  return BUILDERS[id](result, view, theme);
+}

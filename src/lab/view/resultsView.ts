@@ -1,0 +1,322 @@
+/**
+ * The result: a summary, the AND/OR and reference-layer switches, and one card per figure
+ * with its exports (SVG, vector PDF, PNG, CSV, JSON).
+ */
+import { showErrorMessage } from '@jupyterlab/apputils';
+import type { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+import type { AnalysisResult } from '../../protocol/result';
+import { figureCsv, figureJson } from '../export/data';
+import { downloadBlob } from '../export/download';
+import { safeFileName } from '../export/fileName';
+import { figurePdf, figurePng, figureSvg, type FigureBuilder } from '../export/figureExport';
+import { EXPORT_PRESETS, type ExportPresetName } from '../export/presets';
+import type { AnalysisModel } from '../model/analysisModel';
+import {
+  buildFigure,
+  FIGURE_IDS,
+  type FigureId,
+  type IFigure,
+  type IFigureView
+} from '../plots/figures';
+import { loadPlotly, type IPlotly } from '../plots/plotlyApi';
+import type { IPlotTheme } from '../plots/theme';
+import { h, segmented } from './dom';
+
+export type ExportFormat = 'svg' | 'pdf' | 'png' | 'csv' | 'json';
+const FORMATS: ExportFormat[] = ['svg', 'pdf', 'png', 'csv', 'json'];
+
+/** Held-out probe accuracy below this multiple of chance gets a warning. */
+const WEAK_PROBE = 1.5;
+
+export interface IResultsActions {
+  reconfigure(): void;
+}
+
+export class ResultsView extends Widget {
+  private readonly summary = h('div', { class: 'jp-Layerwise-summary' });
+  private readonly toolbar = h('div', { class: 'jp-Layerwise-resultsToolbar' });
+  private readonly cards = h('div', { class: 'jp-Layerwise-figures' });
+  private readonly plots = new Map<FigureId, HTMLElement>();
+  private preset: ExportPresetName;
+  private plotly: IPlotly | null = null;
+  private renderCount = 0;
+
+  constructor(
+    private readonly model: AnalysisModel,
+    private readonly screenTheme: () => IPlotTheme,
+    private readonly actions: IResultsActions
+  ) {
+    super();
+    this.addClass('jp-Layerwise-results');
+    this.preset = model.settings.exportPreset;
+    this.node.append(this.summary, this.toolbar, this.cards);
+    model.changed.connect((_, what) => {
+      if (what === 'result') {
+        this.build();
+      } else if (what === 'kind' || what === 'reference') {
+        this.renderToolbar();
+        void this.renderPlots();
+      } else if (what === 'settings') {
+        void this.renderPlots();
+      }
+    });
+    this.build();
+  }
+
+  /** Redraws the plots, e.g. after JupyterLab's theme changed. */
+  refreshTheme(): void {
+    void this.renderPlots();
+  }
+
+  protected onResize(): void {
+    this.resizePlots();
+  }
+
+  protected onAfterShow(_msg: Message): void {
+    this.resizePlots();
+  }
+
+  private resizePlots(): void {
+    if (this.plotly === null) {
+      return;
+    }
+    for (const div of this.plots.values()) {
+      if (div.offsetParent !== null) {
+        void this.plotly.Plots.resize(div);
+      }
+    }
+  }
+
+  protected onBeforeDetach(_msg: Message): void {
+    this.purge();
+  }
+
+  dispose(): void {
+    this.purge();
+    super.dispose();
+  }
+
+  private purge(): void {
+    if (this.plotly !== null) {
+      for (const div of this.plots.values()) {
+        this.plotly.purge(div);
+      }
+    }
+  }
+
+  private get view(): IFigureView {
+    return {
+      kind: this.model.kind,
+      reference: this.model.reference,
+      heatmapInteractions: this.model.settings.heatmapInteractions
+    };
+  }
+
+  private build(): void {
+    const result = this.model.result;
+    this.purge();
+    this.plots.clear();
+    this.cards.textContent = '';
+    this.summary.textContent = '';
+    if (result === null) {
+      return;
+    }
+    this.summary.append(...summarise(result));
+    this.renderToolbar();
+    for (const id of FIGURE_IDS) {
+      const plot = h('div', { class: 'jp-Layerwise-plot', 'data-figure': id });
+      this.plots.set(id, plot);
+      const buttons = FORMATS.map(format => {
+        const button = h(
+          'button',
+          {
+            type: 'button',
+            class: 'jp-mod-styled jp-Layerwise-export',
+            'data-format': format,
+            title: `Download this figure as ${format.toUpperCase()}`
+          },
+          format.toUpperCase()
+        );
+        button.addEventListener('click', () => void this.exportFigure(id, format, button));
+        return button;
+      });
+      this.cards.append(
+        h(
+          'section',
+          { class: 'jp-Layerwise-figure', 'data-figure': id },
+          h('header', {}, h('h3', {}), h('div', { class: 'jp-Layerwise-exports' }, ...buttons)),
+          plot
+        )
+      );
+    }
+    void this.renderPlots();
+  }
+
+  private renderToolbar(): void {
+    const m = this.model;
+    const presetSelect = h(
+      'select',
+      { class: 'jp-mod-styled jp-Layerwise-preset', 'aria-label': 'Export preset' },
+      ...Object.values(EXPORT_PRESETS).map(p =>
+        h('option', { value: p.name, selected: p.name === this.preset }, p.label)
+      )
+    );
+    presetSelect.addEventListener('change', () => {
+      this.preset = presetSelect.value as ExportPresetName;
+    });
+    const again = h(
+      'button',
+      { type: 'button', class: 'jp-mod-styled jp-Layerwise-again' },
+      'New analysis'
+    );
+    again.addEventListener('click', () => this.actions.reconfigure());
+    this.toolbar.textContent = '';
+    this.toolbar.append(
+      segmented(
+        'Interactions',
+        [
+          { value: 'and', label: 'AND' },
+          { value: 'or', label: 'OR' }
+        ],
+        m.kind,
+        v => (m.kind = v),
+        'jp-Layerwise-kindSwitch'
+      ),
+      segmented(
+        'Compared with',
+        [
+          { value: 'final', label: 'final layer' },
+          { value: 'previous', label: 'previous layer' }
+        ],
+        m.reference,
+        v => (m.reference = v),
+        'jp-Layerwise-referenceSwitch'
+      ),
+      h('label', { class: 'jp-Layerwise-switch' }, h('span', {}, 'Export for'), presetSelect),
+      again
+    );
+  }
+
+  private async renderPlots(): Promise<void> {
+    const result = this.model.result;
+    if (result === null) {
+      return;
+    }
+    const count = ++this.renderCount;
+    try {
+      this.plotly = await loadPlotly();
+    } catch (error) {
+      this.cards.prepend(
+        h('p', { class: 'jp-Layerwise-error' }, `Plotly failed to load: ${String(error)}`)
+      );
+      return;
+    }
+    if (count !== this.renderCount || this.isDisposed) {
+      return;
+    }
+    const theme = this.screenTheme();
+    const view = this.view;
+    for (const [id, div] of this.plots) {
+      const figure = buildFigure(id, result, view, theme);
+      const heading = div.parentElement?.querySelector('h3');
+      if (heading) {
+        heading.textContent = figure.title;
+      }
+      div.style.height = `${plotHeight(figure)}px`;
+      await this.plotly.react(div, figure.data, figure.layout, {
+        responsive: true,
+        displaylogo: false,
+        modeBarButtonsToRemove: ['toImage', 'select2d', 'lasso2d']
+      });
+    }
+    this.node.dataset.rendered = `${view.kind}-${view.reference}`;
+  }
+
+  private builder(id: FigureId, result: AnalysisResult): FigureBuilder {
+    const view = this.view;
+    return theme => buildFigure(id, result, view, theme);
+  }
+
+  private async exportFigure(id: FigureId, format: ExportFormat, button: HTMLButtonElement) {
+    const result = this.model.result;
+    if (result === null) {
+      return;
+    }
+    const preset = EXPORT_PRESETS[this.preset];
+    const view = this.view;
+    const stem = `layerwise-${id}-${view.kind}-${view.reference}`;
+    const build = this.builder(id, result);
+    button.disabled = true;
+    try {
+      let blob: Blob;
+      switch (format) {
+        case 'svg':
+          blob = new Blob([await figureSvg(build, preset)], { type: 'image/svg+xml' });
+          break;
+        case 'pdf':
+          blob = await figurePdf(build, preset);
+          break;
+        case 'png':
+          blob = await figurePng(build, preset, this.model.settings.pngScale);
+          break;
+        case 'csv':
+          blob = new Blob([figureCsv(build(this.screenTheme()))], { type: 'text/csv' });
+          break;
+        case 'json':
+          blob = new Blob([figureJson(build(this.screenTheme()), view, result)], {
+            type: 'application/json'
+          });
+          break;
+      }
+      downloadBlob(blob, safeFileName(stem, format));
+    } catch (error) {
+      void showErrorMessage('Export failed', String((error as Error).message ?? error));
+    } finally {
+      button.disabled = false;
+    }
+  }
+}
+
+function plotHeight(figure: IFigure): number {
+  if (figure.id === 'tracking') {
+    const rows = (figure.layout.yaxis as { tickvals?: unknown[] }).tickvals?.length ?? 0;
+    return Math.max(260, 120 + rows * 18);
+  }
+  if (figure.id === 'strength') {
+    const grid = figure.layout.grid as { rows: number } | undefined;
+    return 120 + 170 * (grid?.rows ?? 1);
+  }
+  return figure.id === 'completeness' ? 420 : 340;
+}
+
+function summarise(result: AnalysisResult): HTMLElement[] {
+  const gaps = result.perSample.flat().map(c => c.solve.gap);
+  const maxGap = gaps.every(g => g !== null) ? Math.max(0, ...(gaps as number[])) : null;
+  const solver = result.options.solver.kind;
+  const chance = 1 / Math.max(result.model.classes, 2);
+  const weak = result.layers.filter(
+    l => l.probe !== null && l.probe.heldOutAccuracy < WEAK_PROBE * chance
+  );
+  const lines: HTMLElement[] = [
+    h(
+      'p',
+      {},
+      `${result.model.source}: ${result.samples.length} samples, n = ${result.variables.n} ` +
+        `variables, ${result.layers.length} layers; ${solver} solver` +
+        (maxGap !== null ? ` (largest optimality gap ${maxGap.toPrecision(2)})` : '') +
+        `; ${result.runtime.backend} backend, ${result.runtime.seconds.toFixed(1)} s.`
+    )
+  ];
+  if (weak.length > 0) {
+    lines.push(
+      h(
+        'p',
+        { class: 'jp-Layerwise-warning' },
+        `The probes of ${weak.map(l => l.name).join(', ')} barely beat chance on held-out data: ` +
+          'their interactions say little about what those layers encode.'
+      )
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  buildFigure,
+  completenessFigure,
+  facetGrid,
+  divergingColor,
+  FIGURE_IDS,
+  probeFigure,
+  salientFigure,
+  strengthFigure,
+  subsetLabel,
+  trackingFigure,
+  type IFigureView
+} from '../../src/lab/plots/figures';
+import { jupyterTheme, orderColor, paperTheme } from '../../src/lab/plots/theme';
+import { sampleResult } from './fixtures';
+
+const theme = paperTheme(12);
+const view = (over: Partial<IFigureView> = {}): IFigureView => ({
+  kind: 'and',
+  reference: 'final',
+  heatmapInteractions: 40,
+  ...over
+});
+
+test('subset labels list the variables whose bits are set', () => {
+  assert.equal(subsetLabel(0b101, ['a', 'b', 'c']), '{a, c}');
+  assert.equal(subsetLabel(0, ['a']), '{}');
+});
+
+test('strength bars: one facet per layer; overlap and forget stack to the total, new points down', () => {
+  const result = sampleResult();
+  const fig = strengthFigure(result, view(), theme);
+  assert.equal(fig.data.length, 3 * 3);
+  const traces = fig.data as { y: number[]; x: number[]; xaxis: string; showlegend: boolean }[];
+  assert.deepEqual(
+    traces.map(t => t.xaxis),
+    ['x', 'x', 'x', 'x2', 'x2', 'x2', 'x3', 'x3', 'x3']
+  );
+  assert.deepEqual(
+    traces.map(t => t.showlegend),
+    [true, true, true, false, false, false, false, false, false]
+  );
+  result.metrics.final.forEach((layer, i) => {
+    const [overlap, forget, emerge] = traces.slice(3 * i, 3 * i + 3);
+    assert.deepEqual(overlap.x, [1, 2]);
+    layer.and.forEach((m, k) => {
+      assert.ok(Math.abs(overlap.y[k] + forget.y[k] - m.all) < 1e-12);
+      assert.equal(emerge.y[k], -m.new);
+    });
+  });
+  assert.equal(fig.layout.barmode, 'relative');
+  assert.equal((fig.layout.yaxis2 as { matches: string }).matches, 'y');
+  assert.deepEqual(
+    (fig.layout.annotations as { text: string }[]).map(a => a.text),
+    ['dense', 'dense_1', 'output']
+  );
+  assert.equal(fig.table.rows.length, 6);
+});
+
+test('strength bars follow the AND/OR switch and the reference switch', () => {
+  const result = sampleResult();
+  const or = strengthFigure(result, view({ kind: 'or' }), theme);
+  assert.deepEqual(
+    [0, 3, 6].map(i => (or.data[i] as { y: number[] }).y),
+    [[0.1], [0.4], [0.5]]
+  );
+  assert.match(or.title, /^OR/);
+  const prev = strengthFigure(result, view({ reference: 'previous' }), theme);
+  assert.deepEqual((prev.data[3] as { y: number[] }).y, [0.9, 0.3]);
+  assert.notEqual((prev.data[0] as { name: string }).name, (or.data[0] as { name: string }).name);
+});
+
+test('facets: at most three columns', () => {
+  assert.deepEqual(facetGrid(1), { rows: 1, columns: 1 });
+  assert.deepEqual(facetGrid(3), { rows: 1, columns: 3 });
+  assert.deepEqual(facetGrid(7), { rows: 3, columns: 3 });
+});
+
+test('completeness figure: one completeness and one redundancy curve per order', () => {
+  const fig = completenessFigure(sampleResult(), view(), theme);
+  assert.equal(fig.data.length, 4);
+  const c1 = fig.data[0] as { y: (number | null)[]; yaxis?: string };
+  const r1 = fig.data[1] as { y: (number | null)[]; yaxis?: string };
+  assert.equal(c1.yaxis, undefined);
+  assert.equal(r1.yaxis, 'y2');
+  assert.ok(Math.abs((c1.y[0] as number) - 0.8 / 1.2) < 1e-12);
+  assert.equal(c1.y[2], 1);
+  assert.ok(Math.abs((r1.y[0] as number) - 0.2) < 1e-12);
+});
+
+test('salient counts stack by order per layer', () => {
+  const fig = salientFigure(sampleResult(), view(), theme);
+  assert.deepEqual(
+    fig.data.map(t => (t as { y: number[] }).y),
+    [
+      [2, 2, 2],
+      [1.5, 1, 1]
+    ]
+  );
+});
+
+test('tracking heat map: one vector cell per interaction and layer, strongest first kept', () => {
+  const result = sampleResult();
+  const fig = trackingFigure(result, view(), theme);
+  const shapes = fig.layout.shapes as { fillcolor: string }[];
+  assert.equal(shapes.length, 2 * 3);
+  assert.deepEqual((fig.layout.yaxis as { ticktext: string[] }).ticktext, ['{a}', '{a, b}']);
+  const dots = fig.data[1] as { x: number[]; y: number[] };
+  assert.deepEqual(dots.x, [0, 1, 2, 0, 1]);
+  assert.ok(!fig.data.some(t => t.type === 'heatmap'), 'Plotly heatmaps are rasterised in SVG');
+  const top1 = trackingFigure(result, view({ heatmapInteractions: 1 }), theme);
+  assert.deepEqual((top1.layout.yaxis as { ticktext: string[] }).ticktext, ['{a}']);
+  const or = trackingFigure(result, view({ kind: 'or' }), theme);
+  assert.deepEqual((or.layout.yaxis as { ticktext: string[] }).ticktext, ['{b, c}']);
+});
+
+test('diverging colours: white at zero, the scale ends at +-zmax and beyond', () => {
+  const scale = paperTheme(10).diverging;
+  assert.equal(divergingColor(0, 1, scale), 'rgb(247,247,247)');
+  assert.equal(divergingColor(1, 1, scale), 'rgb(178,24,43)');
+  assert.equal(divergingColor(-5, 1, scale), 'rgb(33,102,172)');
+});
+
+test('probe figure skips the output layer and draws the chance level', () => {
+  const fig = probeFigure(sampleResult(), view(), theme);
+  assert.deepEqual((fig.data[0] as { x: string[] }).x, ['dense', 'dense_1']);
+  assert.deepEqual((fig.data[1] as { y: number[] }).y, [0.7, 0.85]);
+  assert.deepEqual((fig.data[2] as { y: number[] }).y, [0.1, 0.1]);
+});
+
+test('every figure builds and uses the theme colours', () => {
+  const dark = jupyterTheme(
+    name => ({ '--jp-layout-color1': '#111111', '--jp-ui-font-color1': '#eeeeee' })[name] ?? '',
+    false
+  );
+  for (const id of FIGURE_IDS) {
+    const fig = buildFigure(id, sampleResult(), view(), dark);
+    assert.equal(fig.id, id);
+    assert.equal(fig.layout.paper_bgcolor, '#111111');
+    assert.equal((fig.layout.font as { color: string }).color, '#eeeeee');
+    assert.ok(fig.aspect > 0);
+  }
+});
+
+test('order colours run from the first to the last stop', () => {
+  assert.equal(orderColor(1, 5), '#440154');
+  assert.equal(orderColor(5, 5), '#b5a626');
+  assert.notEqual(orderColor(2, 5), orderColor(3, 5));
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  autoPatchSize,
+  estimateCost,
+  featureVariable,
+  imageGeometry,
+  inputKind,
+  patchVariable,
+  salientPatches,
+  tokenVariable
+} from '../../src/lab/model/variables';
+
+test('input kinds from the sample shape', () => {
+  assert.equal(inputKind([20]), 'tabular');
+  assert.equal(inputKind([20], 'float32'), 'tabular');
+  assert.equal(inputKind([12], 'int32'), 'sequence');
+  assert.equal(inputKind([8, 8]), 'image');
+  assert.equal(inputKind([28, 28, 1]), 'image');
+  assert.equal(inputKind([32, 32, 3]), 'image');
+  assert.equal(inputKind([12, 64]), 'image');
+  assert.equal(inputKind([12, 2]), 'sequence');
+  assert.equal(inputKind([10, 20, 30]), 'sequence');
+});
+
+test('automatic patch sizes divide the image and give about six patches a side', () => {
+  assert.equal(autoPatchSize(8, 8), 2);
+  assert.equal(autoPatchSize(28, 28), 4);
+  assert.equal(autoPatchSize(32, 32), 4);
+  assert.equal(autoPatchSize(6, 6), 1);
+  for (const [h, w] of [
+    [8, 8],
+    [28, 28],
+    [32, 32],
+    [24, 36]
+  ]) {
+    const p = autoPatchSize(h, w);
+    assert.equal(h % p, 0);
+    assert.equal(w % p, 0);
+  }
+});
+
+test('a patch holds every pixel and channel of its cell, row-major, channels last', () => {
+  const g = imageGeometry([4, 4, 2], 2);
+  assert.deepEqual([g.rows, g.cols], [2, 2]);
+  const v = patchVariable(g, 1);
+  assert.equal(v.name, 'r1c2');
+  assert.deepEqual(v.indices, [4, 5, 6, 7, 12, 13, 14, 15]);
+  const all = new Set<number>();
+  for (let k = 0; k < 4; k++) {
+    patchVariable(g, k).indices.forEach(i => all.add(i));
+  }
+  assert.equal(all.size, 32);
+});
+
+test('salient patches are the ones that differ from the background', () => {
+  const g = imageGeometry([4, 4], 2);
+  const image = new Float32Array(16);
+  image[0] = 1;
+  image[15] = 0.6;
+  image[14] = 0.6;
+  assert.deepEqual(salientPatches(image, g, 2), [0, 3]);
+  assert.deepEqual(salientPatches(image, g, 1), [3]);
+});
+
+test('features and tokens', () => {
+  assert.deepEqual(featureVariable(2, ['a', 'b', 'c']), { name: 'c', indices: [2] });
+  assert.deepEqual(featureVariable(3), { name: 'x3', indices: [3] });
+  assert.deepEqual(tokenVariable(2, 3).indices, [6, 7, 8]);
+});
+
+test('cost grows like 2^n per sample', () => {
+  const small = estimateCost(4, 2, 3);
+  assert.equal(small.passes, 32);
+  assert.equal(small.problems, 6);
+  const big = estimateCost(12, 2, 3);
+  assert.equal(big.passes, 2 * 4096);
+  assert.ok((big.seconds ?? 0) > (small.seconds ?? 0) * 100);
+});

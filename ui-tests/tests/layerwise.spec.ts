@@ -1,0 +1,191 @@
+/**
+ * The researcher's path through Layerwise: open the demo notebook, run it, right-click the
+ * model cell, Analyze layers, run a small analysis, read the plots, switch AND/OR, export
+ * SVG and PDF and check the files, and find the result again when the notebook reopens.
+ */
+import { expect, galata, test } from '@jupyterlab/galata';
+import type { Download, Page } from '@playwright/test';
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import { summarisePdf } from './pdf';
+
+const DEMO = path.resolve(__dirname, '..', '..', 'examples', 'demo.ipynb');
+const MODEL_CELL = 3;
+/**
+ * Small enough for 2 CPU cores: 2 samples, n = 4 patches (16 masked passes per sample), 500
+ * training rows for the probes. LAYERWISE_UI_SOLVER picks another solver than the default.
+ */
+const SETTINGS = {
+  variables: 4,
+  samples: 2,
+  trainRows: 500,
+  heatmapInteractions: 12,
+  solver: process.env.LAYERWISE_UI_SOLVER ?? 'exact'
+};
+
+test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'layerwise:analyze': SETTINGS } });
+
+async function openDemo(page: Page, tmpPath: string): Promise<void> {
+  await page.contents.uploadFile(DEMO, `${tmpPath}/demo.ipynb`);
+  await page.notebook.openByPath(`${tmpPath}/demo.ipynb`);
+  await page.notebook.activate('demo.ipynb');
+}
+
+async function analyzeModelCell(page: Page): Promise<void> {
+  const cell = await page.notebook.getCellLocator(MODEL_CELL);
+  expect(cell).not.toBeNull();
+  await cell!.locator('.jp-InputArea-editor').click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Analyze layers' }).click();
+}
+
+async function saveDownload(page: Page, click: () => Promise<void>): Promise<[Download, Buffer]> {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  const file = await download.path();
+  return [download, readFileSync(file)];
+}
+
+test('context menu opens the panel beside the notebook', async ({ page, tmpPath }) => {
+  await openDemo(page, tmpPath);
+  await analyzeModelCell(page);
+  const panel = page.locator('.jp-Layerwise-panel');
+  await expect(panel).toBeVisible();
+  // Split right of the notebook: both are visible side by side.
+  const notebookBox = await page.locator('.jp-NotebookPanel').first().boundingBox();
+  const panelBox = await panel.boundingBox();
+  expect(panelBox!.x).toBeGreaterThan(notebookBox!.x + notebookBox!.width / 2);
+  // The kernel has not run the cell: the panel says what to do instead of failing silently.
+  await expect(panel).toHaveAttribute('data-phase', 'failed', { timeout: 120_000 });
+  await expect(panel.locator('.jp-Layerwise-message')).toContainText('run the cell');
+});
+
+test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async ({
+  page,
+  tmpPath
+}) => {
+  await openDemo(page, tmpPath);
+  await page.notebook.run();
+  const evaluate = await page.notebook.getCellTextOutput(MODEL_CELL + 1);
+  expect(evaluate?.join('')).toMatch(/test accuracy 0\.\d+/);
+
+  await analyzeModelCell(page);
+  const panel = page.locator('.jp-Layerwise-panel');
+  await expect(panel).toHaveAttribute('data-phase', 'configuring', { timeout: 120_000 });
+  await expect(panel.locator('.jp-Layerwise-modelSummary')).toContainText('digits_mlp');
+  // The settings' n = 4 patches are picked on the digit; toggling one updates n.
+  const picked = panel.locator('.jp-Layerwise-patch.jp-mod-selected');
+  await expect(picked).toHaveCount(SETTINGS.variables);
+  const free = panel.locator('.jp-Layerwise-patch:not(.jp-mod-selected)').first();
+  await free.click();
+  await expect(panel.locator('.jp-Layerwise-n')).toHaveText('(n = 5)');
+  await panel.locator('.jp-Layerwise-patch.jp-mod-selected').last().click();
+  await expect(panel.locator('.jp-Layerwise-n')).toHaveText('(n = 4)');
+  await expect(panel.locator('.jp-Layerwise-sampleCount')).toHaveValue(String(SETTINGS.samples));
+
+  // Compute afresh (the backend's store may hold this result from an earlier run), and
+  // cancel: it stops the running job and returns to the form.
+  await panel.locator('.jp-Layerwise-useCache').uncheck();
+  await panel.locator('.jp-Layerwise-run').click();
+  await expect(panel.locator('.jp-Layerwise-progress')).toBeVisible();
+  await expect(panel).toHaveAttribute('data-phase', 'running', { timeout: 120_000 });
+  await panel.locator('.jp-Layerwise-cancel').click();
+  await expect(panel).toHaveAttribute('data-phase', 'cancelled', { timeout: 60_000 });
+  await expect(panel.locator('.jp-Layerwise-message')).toHaveText('The analysis was cancelled.');
+
+  await panel.locator('.jp-Layerwise-run').click();
+  await expect(panel.locator('.jp-Layerwise-progress')).toBeVisible();
+  // Fail fast with the panel's message when the job fails instead of waiting for 'done'.
+  await expect(panel).toHaveAttribute('data-phase', /done|failed|cancelled/, {
+    timeout: 6 * 60_000
+  });
+  expect(
+    await panel.getAttribute('data-phase'),
+    (await panel.locator('.jp-Layerwise-message').textContent()) ?? ''
+  ).toBe('done');
+
+  const results = panel.locator('.jp-Layerwise-results');
+  await expect(results).toHaveAttribute('data-rendered', 'and-final', { timeout: 60_000 });
+  await expect(results.locator('.jp-Layerwise-plot .main-svg').first()).toBeVisible();
+  await expect(results.locator('.jp-Layerwise-figure')).toHaveCount(5);
+  for (const figure of await results.locator('.jp-Layerwise-plot').all()) {
+    await expect(figure.locator('.main-svg').first()).toBeAttached();
+  }
+  const strength = results.locator('[data-figure="strength"].jp-Layerwise-figure');
+  await expect(strength.locator('.legendtext').first()).toHaveText('shared with the final layer');
+
+  await results.locator('.jp-Layerwise-kindSwitch [data-value="or"]').click();
+  await expect(results).toHaveAttribute('data-rendered', 'or-final');
+  await expect(results.locator('.jp-Layerwise-kindSwitch [data-value="or"]')).toHaveAttribute(
+    'aria-pressed',
+    'true'
+  );
+  await expect(strength.locator('h3')).toHaveText('OR interaction strength by layer and order');
+  await results.locator('.jp-Layerwise-referenceSwitch [data-value="previous"]').click();
+  await expect(results).toHaveAttribute('data-rendered', 'or-previous');
+  await expect(strength.locator('.legendtext').first()).toHaveText('kept from the previous layer');
+
+  const [svgDownload, svgBytes] = await saveDownload(page, () =>
+    strength.locator('[data-format="svg"]').click()
+  );
+  expect(svgDownload.suggestedFilename()).toBe('layerwise-strength-or-previous.svg');
+  const svg = await page.evaluate(text => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    const root = doc.documentElement;
+    return {
+      root: root.nodeName,
+      errors: doc.getElementsByTagName('parsererror').length,
+      width: root.getAttribute('width'),
+      shapes: doc.querySelectorAll('path, rect').length,
+      text: Array.from(doc.querySelectorAll('text')).map(t => t.textContent ?? '')
+    };
+  }, svgBytes.toString('utf8'));
+  expect(svg.root).toBe('svg');
+  expect(svg.errors).toBe(0);
+  expect(svg.width).toBe('312'); // the single-column preset: 3.25 in at 96 px/in
+  expect(svg.shapes).toBeGreaterThan(5);
+  expect(svg.text).toContain('newly emerged at this layer');
+
+  const [pdfDownload, pdfBytes] = await saveDownload(page, () =>
+    strength.locator('[data-format="pdf"]').click()
+  );
+  expect(pdfDownload.suggestedFilename()).toBe('layerwise-strength-or-previous.pdf');
+  expect(pdfBytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  const pdf = summarisePdf(pdfBytes);
+  expect(pdf.pages).toBe(1);
+  expect(pdf.images).toBe(0);
+  expect(pdf.pathOperators).toBeGreaterThan(20);
+  expect(pdf.paintOperators).toBeGreaterThan(5);
+  expect(pdf.textOperators).toBeGreaterThan(3);
+
+  // The heat map too is vector in the PDF (Plotly would rasterise a heatmap trace).
+  const tracking = results.locator('[data-figure="tracking"].jp-Layerwise-figure');
+  const [, heatmapPdf] = await saveDownload(page, () =>
+    tracking.locator('[data-format="pdf"]').click()
+  );
+  expect(summarisePdf(heatmapPdf).images).toBe(0);
+
+  const [, csv] = await saveDownload(page, () => strength.locator('[data-format="csv"]').click());
+  expect(csv.toString('utf8').split('\r\n')[0]).toBe(
+    'layer,order,all,allReference,overlap,forget,new'
+  );
+
+  // The result's key is in the notebook's metadata: closing and reopening the notebook
+  // brings the result back from the backend's store without rerunning.
+  await page.evaluate(async () => {
+    for (const widget of window.jupyterapp.shell.widgets('main')) {
+      if (widget.title.label === 'demo.ipynb') {
+        await (widget as unknown as { context: { save(): Promise<void> } }).context.save();
+        widget.close();
+      }
+    }
+  });
+  await expect(panel).toHaveCount(0);
+  await page.notebook.openByPath(`${tmpPath}/demo.ipynb`);
+  await expect(page.locator('.jp-Layerwise-panel')).toHaveAttribute('data-phase', 'done', {
+    timeout: 60_000
+  });
+  await expect(page.locator('.jp-Layerwise-results')).toHaveAttribute(
+    'data-rendered',
+    'and-final',
+    { timeout: 60_000 }
+  );
+});
