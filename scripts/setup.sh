@@ -72,7 +72,8 @@ fi
 key=$(hash_of pyproject.toml package.json)
 if ! done_already package "$key"; then
   step "installing the layerwise Python package (editable) and linking the lab extension"
-  pip install --quiet --no-deps --no-build-isolation -e .
+  # The extension was just built above: keep the build hook from building it again.
+  SKIP_JUPYTER_BUILDER=1 pip install --quiet --no-deps --no-build-isolation -e .
   jupyter labextension develop --overwrite . >/dev/null
   mark_done package "$key"
 fi
