@@ -34,7 +34,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['fs', 'node:*', 'http', 'https', 'path', '../backend/*', '../lab/*'], message: 'The engine is pure computation: no file system, network or DOM.' }
+            {
+              group: ['fs', 'node:*', 'http', 'https', 'path', '../backend/*', '../lab/*'],
+              message: 'The engine is pure computation: no file system, network or DOM.'
+            }
           ]
         }
       ]
