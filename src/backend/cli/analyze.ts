@@ -1,0 +1,274 @@
+/**
+ * `layerwise analyze SPEC.json --out DIR`: loads the spec's model and arrays, runs the engine
+ * on the chosen tfjs backend, and writes DIR/result.json and DIR/report.html. TF.js and the
+ * engine load only here (lazily), so the other commands start fast.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { z } from 'zod';
+import { AnalysisResult } from '../../protocol/result';
+import { AnalysisSpec, specOptions } from '../../protocol/spec';
+import type { AnalysisProgress } from '../../engine/analyze';
+import { readNpy, toFloat32, toIntegers, type NpyArray } from '../npy';
+import { optionalNumber, parseCommandLine, requiredString, type Parsed } from './args';
+import type { Command } from './command';
+import { invalidFile, UserError } from './errors';
+import { analysisCost, guardVariables } from './limits';
+import { writeAtomic } from './output';
+
+export interface AnalysisRun {
+  specPath: string;
+  out: string;
+  /** tfjs backend preference: auto (default; LAYERWISE_BACKEND applies), or one backend. */
+  backend?: string;
+  force: boolean;
+  /** Overrides the spec's maxSamples. */
+  samples?: number;
+}
+
+export const BACKEND_HELP =
+  '--backend NAME          tfjs backend: auto (default; or LAYERWISE_BACKEND), tensorflow-gpu,\n' +
+  '                        tensorflow, wasm, cpu (a named one falls back to the slower ones)';
+
+const usage = `usage: layerwise analyze SPEC.json --out DIR [options]
+
+Runs the layer-wise AND-OR analysis that SPEC.json describes (paths in it are relative to
+it) and writes DIR/result.json and DIR/report.html.
+
+options:
+  --out DIR               output folder (required)
+  ${BACKEND_HELP.replace(/\n/g, '\n  ')}
+  --samples K             analyse only the first K samples
+  --force                 allow more variables than the limit (default 16)`;
+
+export const analysisOptions = {
+  out: { type: 'string' },
+  backend: { type: 'string' },
+  samples: { type: 'string' },
+  force: { type: 'boolean', default: false }
+} as const;
+
+export function analysisRunOf(parsed: Parsed, specPath: string, commandUsage: string): AnalysisRun {
+  return {
+    specPath,
+    out: requiredString(parsed, 'out', commandUsage),
+    backend: typeof parsed.values.backend === 'string' ? parsed.values.backend : undefined,
+    force: parsed.values.force === true,
+    samples: optionalNumber(
+      parsed,
+      'samples',
+      v => Number.isInteger(v) && v > 0,
+      'a positive integer'
+    )
+  };
+}
+
+function toolVersion(): string {
+  try {
+    const text = readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8');
+    return (JSON.parse(text) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function readSpec(path: string): Promise<AnalysisSpec> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(
+      code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot be read (${code})`
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = AnalysisSpec.safeParse(json);
+  if (!parsed.success) {
+    throw invalidFile(`the spec ${path}`, parsed.error);
+  }
+  return parsed.data;
+}
+
+function checkFiniteInputs(data: Float32Array, rowSize: number, path: string): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new UserError(
+        `${path}: sample ${Math.floor(i / rowSize)} holds ${data[i]}; inputs must be finite`
+      );
+    }
+  }
+}
+
+/** The first `count` rows of an array's values as float32, with the size of one row. */
+function rows(
+  array: NpyArray,
+  count: number,
+  path: string
+): { data: Float32Array; rowSize: number } {
+  if (array.shape.length < 1 || array.shape[0] === 0) {
+    throw new UserError(
+      `${path}: expected [samples, ...input shape], got shape (${array.shape.join(', ')})`
+    );
+  }
+  const rowSize = array.shape.slice(1).reduce((a, b) => a * b, 1);
+  const data = toFloat32(array).subarray(0, count * rowSize);
+  checkFiniteInputs(data, rowSize, path);
+  return { data, rowSize };
+}
+
+function labelsOf(array: NpyArray, count: number, path: string): Int32Array {
+  if (array.shape.length !== 1) {
+    throw new UserError(
+      `${path}: expected a 1-D vector of class labels, got shape (${array.shape.join(', ')})`
+    );
+  }
+  return toIntegers(array, path).subarray(0, count);
+}
+
+/** Progress lines on stderr: at each new stage and every 10% within one, with an estimate. */
+function progressPrinter(): (progress: AnalysisProgress) => void {
+  let stage = '';
+  let started = 0;
+  let printed = -1;
+  return ({ stage: current, done, total }) => {
+    const now = performance.now();
+    if (current !== stage) {
+      stage = current;
+      started = now;
+      printed = -1;
+    }
+    const fraction = total > 0 ? done / total : 1;
+    const step = Math.floor(fraction * 10);
+    if (step === printed) {
+      return;
+    }
+    printed = step;
+    const elapsed = (now - started) / 1000;
+    const eta =
+      fraction > 0 && fraction < 1 && elapsed > 1
+        ? `, about ${Math.ceil((elapsed * (1 - fraction)) / fraction)} s left`
+        : '';
+    console.error(
+      `[${stage}] ${(fraction * 100).toFixed(0).padStart(3)}% (${done}/${total})${eta}`
+    );
+  };
+}
+
+function summary(result: AnalysisResult): string {
+  const lines = result.layers.map((layer, l) => {
+    const mean = (pick: (s: AnalysisResult['perSample'][number][number]) => number) =>
+      result.perSample.reduce((sum, sample) => sum + pick(sample[l]), 0) / result.perSample.length;
+    const probe = layer.probe
+      ? `probe held-out accuracy ${layer.probe.heldOutAccuracy.toFixed(3)}`
+      : 'network output';
+    return `  ${layer.name}: ${mean(s => s.and.length).toFixed(1)} AND + ${mean(s => s.or.length).toFixed(1)} OR salient per sample; ${probe}`;
+  });
+  return lines.join('\n');
+}
+
+export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
+  const specPath = resolve(run.specPath);
+  const spec = await readSpec(specPath);
+  const base = dirname(specPath);
+  const fileOf = (path: string) => resolve(base, path);
+  // Paths in messages and in the result: relative to the working folder when inside it.
+  const shown = (path: string) => {
+    const inside = relative(process.cwd(), fileOf(path));
+    return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : fileOf(path);
+  };
+
+  let options;
+  try {
+    options = specOptions(spec);
+  } catch (error) {
+    if (error instanceof z.ZodError) {
+      throw invalidFile(`the spec ${specPath}`, error);
+    }
+    throw error;
+  }
+  options.force = options.force || run.force;
+
+  const samplesArray = await readNpy(fileOf(spec.samples));
+  const available = samplesArray.shape[0] ?? 0;
+  const wanted = run.samples ?? spec.maxSamples ?? available;
+  const count = Math.min(wanted, available);
+  const n = options.variables.length;
+  guardVariables(n, options.force, analysisCost(n, count), options.maxVariables);
+
+  const samples = rows(samplesArray, count, shown(spec.samples));
+  const labels = spec.sampleLabels
+    ? labelsOf(await readNpy(fileOf(spec.sampleLabels)), count, shown(spec.sampleLabels))
+    : null;
+  let training = null;
+  if (spec.training) {
+    const inputs = await readNpy(fileOf(spec.training.inputs));
+    const trainingRows = rows(inputs, inputs.shape[0] ?? 0, shown(spec.training.inputs));
+    const trainingLabels = labelsOf(
+      await readNpy(fileOf(spec.training.labels)),
+      inputs.shape[0] ?? 0,
+      shown(spec.training.labels)
+    );
+    training = { data: trainingRows.data, count: inputs.shape[0], labels: trainingLabels };
+  }
+
+  const { selectBackend } = await import('../tfjsBackend');
+  const selected = await selectBackend(run.backend, { onNote: line => console.error(line) });
+  console.error(`backend: ${selected.backend} (tfjs ${selected.tfjsName})`);
+  const { loadModelFromDisk } = await import('../modelLoader');
+  const { TfjsRunner } = await import('../../engine/tfjsRunner');
+  const { analyze } = await import('../../engine/analyze');
+  const loaded = await loadModelFromDisk(fileOf(spec.model));
+  const runner = new TfjsRunner(loaded.model);
+  let result: AnalysisResult;
+  try {
+    console.error(
+      `analysing ${count} sample(s), n = ${n} variables, solver ${options.solver.kind}`
+    );
+    result = await analyze(
+      {
+        runner,
+        samples: { data: samples.data, count },
+        labels,
+        training,
+        options,
+        source: shown(spec.model),
+        toolVersion: toolVersion(),
+        sampleIndices: Array.from({ length: count }, (_, i) => i)
+      },
+      progressPrinter()
+    );
+  } finally {
+    runner.dispose();
+    loaded.model.dispose();
+  }
+  const checked = AnalysisResult.parse(result);
+
+  const { renderReport } = await import('../report');
+  const resultPath = join(run.out, 'result.json');
+  const reportPath = join(run.out, 'report.html');
+  await writeAtomic(resultPath, JSON.stringify(checked) + '\n');
+  await writeAtomic(reportPath, renderReport(checked));
+  console.error(summary(checked));
+  console.error(`done in ${checked.runtime.seconds.toFixed(1)} s on ${checked.runtime.backend}`);
+  console.log(resultPath);
+  console.log(reportPath);
+  return checked;
+}
+
+async function run(args: string[]): Promise<void> {
+  const parsed = parseCommandLine(args, analysisOptions, usage, 1);
+  await runAnalysis(analysisRunOf(parsed, parsed.positionals[0], usage));
+}
+
+export const analyzeCommand: Command = {
+  summary: 'layer-wise AND-OR analysis of a model described by SPEC.json',
+  usage,
+  run
+};
