@@ -15,7 +15,7 @@ import {
   type SampleLayerResult,
   type StabilityByOrder
 } from '../protocol/result';
-import { solveAndOr, type AndOrSolution } from './andOr';
+import { solveAndOrBatch } from './andOr';
 import { AnalysisCancelledError, AnalysisInputError } from './errors';
 import { poolFeatures, pooledSize } from './featurePooling';
 import { checkFinite, forwardInChunks, type Between } from './forwardPasses';
@@ -136,14 +136,6 @@ function chooseLayers(
     }
   }
   return { probed: [...chosen.values()].sort((a, b) => a.index - b.index), output };
-}
-
-/** Many (sample, layer) problems at once; the solver may batch them. */
-async function solveAll(
-  problems: Float64Array[],
-  options: AnalysisOptions
-): Promise<AndOrSolution[]> {
-  return Promise.all(problems.map(values => solveAndOr(values, options.solver)));
 }
 
 function salientList(
@@ -307,7 +299,7 @@ export async function analyze(
         options.unassignedInputs
       );
       const values = await scalars.values(sampler, n, targets[s], label, between, onChunk);
-      const solutions = await solveAll(values, options);
+      const solutions = await solveAndOrBatch(values, options.solver);
       for (const kind of ['and', 'or'] as const) {
         solutions.forEach((solution, l) => {
           const sum = sums[kind][l];
@@ -331,7 +323,7 @@ export async function analyze(
           between,
           onChunk
         );
-        addDraw(record, await solveAll(noisyValues, options));
+        addDraw(record, await solveAndOrBatch(noisyValues, options.solver));
       }
       records.push(record);
     }

@@ -4,7 +4,11 @@
  */
 import type { SolveReport } from '../protocol/result';
 import type { SolverOptions } from '../protocol/options';
-import { moebius } from './moebius';
+import { solveExact } from './solver/exact';
+import { solveLabSgd } from './solver/labSgd';
+import { harsanyiOnly } from './solver/objective';
+
+export { harsanyiOnly, kappaOf, objectiveOf } from './solver/objective';
 
 /**
  * Dense interactions, indexed by subset mask. `and[0]` holds the constant term
@@ -19,40 +23,6 @@ export interface AndOrSolution {
   report: SolveReport;
 }
 
-/** kappa = kappaFactor * |v(x_N) - v(x_{})|. */
-export function kappaOf(values: ArrayLike<number>, kappaFactor: number): number {
-  return kappaFactor * Math.abs(values[values.length - 1] - values[0]);
-}
-
-/** sum over S != {} of |and(S)| + |or(S)|. */
-export function objectiveOf(and: ArrayLike<number>, or: ArrayLike<number>): number {
-  let total = 0;
-  for (let mask = 1; mask < and.length; mask++) {
-    total += Math.abs(and[mask]) + Math.abs(or[mask]);
-  }
-  return total;
-}
-
-/** The plain Harsanyi transform: every output is explained by AND terms, delta = 0. */
-export function harsanyiOnly(values: ArrayLike<number>): AndOrSolution {
-  const started = performance.now();
-  const and = moebius(values);
-  const or = new Float64Array(values.length);
-  return {
-    and,
-    or,
-    delta: new Float64Array(values.length),
-    report: {
-      solver: 'none',
-      kappa: 0,
-      objective: objectiveOf(and, or),
-      gap: null,
-      iterations: 0,
-      seconds: (performance.now() - started) / 1000
-    }
-  };
-}
-
 export async function solveAndOr(
   values: ArrayLike<number>,
   options: SolverOptions
@@ -60,7 +30,21 @@ export async function solveAndOr(
   switch (options.kind) {
     case 'none':
       return harsanyiOnly(values);
-    default:
-      throw new Error(`solver '${options.kind}' is not implemented yet`);
+    case 'lab-sgd':
+      return solveLabSgd(values, options);
+    case 'exact':
+      return solveExact(values, options);
   }
+}
+
+/** Many (sample, layer) problems with one solver, in order. */
+export async function solveAndOrBatch(
+  problems: ArrayLike<number>[],
+  options: SolverOptions
+): Promise<AndOrSolution[]> {
+  const solutions: AndOrSolution[] = [];
+  for (const values of problems) {
+    solutions.push(await solveAndOr(values, options));
+  }
+  return solutions;
 }
