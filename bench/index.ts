@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { benchSolvers } from './solvers';
 import { benchForward } from './forward';
 import { benchDemo } from './demo';
+import { benchOnnx } from './onnx';
 
 async function main(): Promise<void> {
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   for (const [name, run] of [
     ['solvers', benchSolvers],
     ['forward', benchForward],
+    ['onnx', benchOnnx],
     ['demo', benchDemo]
   ] as const) {
     console.error(`bench: ${name}...`);

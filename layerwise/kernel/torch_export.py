@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import re
 import warnings
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,7 +53,8 @@ class _Record:
     order: int = -1
     shape: list[int] | None = None
     problem: str | None = None
-    output: Any = None
+    # A weak reference, so a trace does not hold every activation of a large model.
+    output: Callable[[], Any] = lambda: None
     # The input of a Softmax/Sigmoid module: the logits when it is the model's last step.
     logits_input: Any = None
 
@@ -61,13 +64,24 @@ class _Trace:
     records: dict[str, _Record] = field(default_factory=dict)
     output: Any = None
     output_problem: str | None = None
-    tracer_warnings: list[str] = field(default_factory=list)
 
 
 def _torch() -> Any:
     import torch
 
     return torch
+
+
+def _onnx() -> Any:
+    try:
+        import onnx
+    except ImportError:
+        raise KernelPluginError(
+            "unsupported-framework",
+            "Exporting a PyTorch model needs the `onnx` package in the kernel's environment.",
+            "Install it (pip install onnx) and restart the kernel.",
+        ) from None
+    return onnx
 
 
 def _first_tensor(value: Any) -> tuple[Any, str | None]:
@@ -131,15 +145,13 @@ def _quiet_exporter_log() -> Iterator[None]:
 
 
 def _device(module: Any) -> Any:
-    torch = _torch()
-    for tensor in (*module.parameters(), *module.buffers()):
-        return tensor.device
-    return torch.device("cpu")
+    first = next(itertools.chain(module.parameters(), module.buffers()), None)
+    return first.device if first is not None else _torch().device("cpu")
 
 
 def _check_dtypes(module: Any) -> None:
     torch = _torch()
-    for name, tensor in (*module.named_parameters(), *module.named_buffers()):
+    for name, tensor in itertools.chain(module.named_parameters(), module.named_buffers()):
         if tensor.is_floating_point() and tensor.dtype != torch.float32:
             raise KernelPluginError(
                 "unsupported-layer",
@@ -197,8 +209,8 @@ def _trace(module: Any, x: Any) -> _Trace:
                 return
             rec.order = next(counter)
             tensor, rec.problem = _first_tensor(output)
-            rec.output = tensor
             if tensor is not None:
+                rec.output = weakref.ref(tensor)
                 rec.shape = [int(d) for d in tensor.shape[1:]]
             probability = type(mod).__name__ in _PROBABILITY_MODULES
             if probability and inputs and isinstance(inputs[0], torch.Tensor):
@@ -212,8 +224,6 @@ def _trace(module: Any, x: Any) -> _Trace:
     try:
         with _inference(module):
             output = module(x)
-    except KernelPluginError:
-        raise
     except Exception as err:
         raise _model_failed(err, x) from None
     finally:
@@ -255,7 +265,7 @@ def _logits(trace: _Trace, module: Any) -> _Logits:
     producers = [
         name
         for name, rec in sorted(trace.records.items(), key=lambda item: item[1].order)
-        if rec.calls == 1 and rec.output is out
+        if rec.calls == 1 and rec.output() is out
     ]
     if producers:
         last = producers[0]
@@ -265,7 +275,7 @@ def _logits(trace: _Trace, module: Any) -> _Logits:
             before = [
                 n
                 for n, r in sorted(trace.records.items(), key=lambda item: item[1].order)
-                if r.calls == 1 and r.output is pre
+                if r.calls == 1 and r.output() is pre
             ]
             return _Logits(pre, "pre-activation", last, before[0] if before else None)
     modules = dict(module.named_modules())
@@ -351,8 +361,8 @@ def describe_torch_model(module: Any, sample: Any = None) -> dict:
             info["inputDtype"] = str(x.dtype).replace("torch.", "")
             trace = _trace(module, x)
             logits = _logits(trace, module)
-            info["classes"] = int(logits.tensor.shape[-1])
             _check_logits(logits, None)
+            info["classes"] = int(logits.tensor.shape[1])
             info["warnings"] = _output_warnings(logits)
     except KernelPluginError as err:
         info["exportable"] = False
@@ -494,7 +504,8 @@ def _select_taps(
     """The submodules to add as outputs, and the output layer's name."""
     known = dict(module.named_modules())
     taps: list[str] = []
-    output_layer = logits.layer or OUTPUT_LAYER
+    # A model whose logits no submodule returns: its output layer gets a name no submodule has.
+    output_layer = logits.layer or (OUTPUT_LAYER if OUTPUT_LAYER not in known else LOGITS_NAME)
     for name in dict.fromkeys(layer_names):
         if not name or name not in known:
             sample = ", ".join(n for n in list(known)[1:6])
@@ -531,14 +542,13 @@ def export_onnx(
     that fails.
     """
     torch = _torch()
+    onnx = _onnx()
     _check_dtypes(module)
     x = _sample_tensor(module, sample)
     trace = _trace(module, x)
     logits = _logits(trace, module)
     class_count = _check_logits(logits, classes)
     taps, output_layer = _select_taps(trace, module, layer_names, logits)
-
-    import onnx
 
     hooks = _CaptureHooks(module, taps, logits)
     wrapper = _wrapper(module, hooks, taps, logits.source == "pre-activation")
@@ -580,7 +590,7 @@ def export_onnx(
     records = trace.records
     modules = dict(module.named_modules())
 
-    def layer_entry(name: str, output: str, tensor: Any) -> dict:
+    def layer_entry(name: str, output: str, shape: list[int]) -> dict:
         sub = modules.get(name)
         return {
             "name": name,
@@ -588,11 +598,11 @@ def export_onnx(
             "className": type(sub).__name__ if sub is not None else type(module).__name__,
             "index": records[name].order if name in records else len(records),
             "hasWeights": sub is not None and _params(sub, recurse=False) > 0,
-            "outputShape": [int(d) for d in tensor.shape[1:]],
+            "outputShape": shape,
         }
 
-    layers = [layer_entry(t, TAP_PREFIX + t, records[t].output) for t in taps]
-    layers.append(layer_entry(output_layer, LOGITS_NAME, logits.tensor))
+    layers = [layer_entry(t, TAP_PREFIX + t, records[t].shape or []) for t in taps]
+    layers.append(layer_entry(output_layer, LOGITS_NAME, [int(d) for d in logits.tensor.shape[1:]]))
     metadata = {
         "formatVersion": FORMAT_VERSION,
         "framework": "torch",
@@ -623,9 +633,7 @@ def export_onnx(
 
 def read_metadata(onnx_bytes: bytes) -> dict:
     """The `layerwise` metadata of an exported model."""
-    import onnx
-
-    model = onnx.load_model_from_string(onnx_bytes)
+    model = _onnx().load_model_from_string(onnx_bytes)
     for entry in model.metadata_props:
         if entry.key == METADATA_KEY:
             return json.loads(entry.value)
