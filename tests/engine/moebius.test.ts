@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  moebius,
-  orTransform,
-  orZeta,
-  supersetSum,
-  zeta
-} from '../../src/engine/moebius';
+import { moebius, orTransform, orZeta, supersetSum, zeta } from '../../src/engine/moebius';
 import {
   moebiusInPlace,
   reconstructInto,

@@ -213,10 +213,7 @@ export class BasisInverse {
     const capacity = Math.max(k, 2 * this.capacity);
     const data = new Float64Array(capacity * capacity);
     for (let j = 0; j < this.size; j++) {
-      data.set(
-        this.data.subarray(j * this.capacity, j * this.capacity + this.size),
-        j * capacity
-      );
+      data.set(this.data.subarray(j * this.capacity, j * this.capacity + this.size), j * capacity);
     }
     this.capacity = capacity;
     this.data = data;

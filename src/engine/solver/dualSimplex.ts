@@ -248,11 +248,7 @@ class IndexedList {
   }
 }
 
-export function dualSimplex(
-  v: Float64Array,
-  kappa: number,
-  maxPivots: number
-): DualSimplexResult {
+export function dualSimplex(v: Float64Array, kappa: number, maxPivots: number): DualSimplexResult {
   const size = v.length;
   const full = size - 1;
   // term id = kind * size + mask (kind 0: AND, 1: OR); id 0 is the constant
@@ -439,16 +435,7 @@ export function dualSimplex(
 
     // Ratio test over the term parts (Harris: among the ratios within the tolerance-
     // relaxed minimum, the largest pivot), then over the tight rows' boxed noise.
-    termRatioTest(
-      andAlpha,
-      orAlpha,
-      andPrice,
-      orPrice,
-      direction,
-      terms.at,
-      terms.signs,
-      entering
-    );
+    termRatioTest(andAlpha, orAlpha, andPrice, orPrice, direction, terms.at, terms.signs, entering);
     const enteringTerm = entering.id;
     const enteringSign = entering.sign;
     let step = entering.ratio;

@@ -105,11 +105,7 @@ export function solveExact(values: ArrayLike<number>, settings: ExactSettings): 
   // Work on (v - v({})) / scale so the solver's absolute tolerances mean the same for any v.
   const v = original.map(value => (value - offset) / scale);
   const kappaScaled = kappa / scale;
-  const result = dualSimplex(
-    v,
-    kappaScaled,
-    settings.maxPivots ?? settings.maxRounds * size
-  );
+  const result = dualSimplex(v, kappaScaled, settings.maxPivots ?? settings.maxRounds * size);
   const lower = scale * dualBound(v, kappaScaled, result.y);
   repairInPlace(v, kappaScaled, result.and, result.or);
   let and: Float64Array = result.and.map(value => scale * value);

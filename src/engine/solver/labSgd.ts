@@ -4,12 +4,7 @@
  * the default.
  */
 import type { SolverOptions } from '../../protocol/options';
-import {
-  complementInto,
-  moebiusInPlace,
-  reconstructInto,
-  supersetMoebiusInPlace
-} from './kernels';
+import { complementInto, moebiusInPlace, reconstructInto, supersetMoebiusInPlace } from './kernels';
 import type { AndOrSolution } from '../andOr';
 import { kappaOf, objectiveOf } from './objective';
 
