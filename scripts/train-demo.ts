@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readNpy, toFloat32, toIntegers } from '../src/backend/npy';
 import { saveModelToDir } from '../src/backend/modelLoader';
+import { uniformGenerator } from '../src/engine/random';
 
 const SEED = 7;
 const HIDDEN_LAYERS = 6;
@@ -19,17 +20,6 @@ const LEARNING_RATE = 1e-3;
 
 const root = join(__dirname, '..');
 const demo = join(root, 'examples', 'demo');
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function permutation(count: number, random: () => number): Int32Array {
   const order = Int32Array.from({ length: count }, (_, i) => i);
@@ -85,7 +75,7 @@ async function main(): Promise<void> {
     metrics: ['accuracy']
   });
 
-  const random = seededRandom(SEED);
+  const random = uniformGenerator(SEED);
   const count = ys.length;
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
     const order = permutation(count, random);

@@ -5,17 +5,8 @@
 
 import { popcount } from '../../src/engine/subsets';
 
-/** Deterministic uniform [0, 1) generator (mulberry32), so failures reproduce. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform [0, 1) generator, so failures reproduce. */
+export { uniformGenerator as seededRandom } from '../../src/engine/random';
 
 export function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-300);
