@@ -6,7 +6,9 @@
 import { popcount } from '../../src/engine/subsets';
 
 /** Deterministic uniform [0, 1) generator, so failures reproduce. */
-export { uniformGenerator as seededRandom } from '../../src/engine/random';
+import { uniformGenerator as seededRandom } from '../../src/engine/random';
+
+export { seededRandom };
 
 export function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-300);
