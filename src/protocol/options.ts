@@ -13,7 +13,10 @@ export const SolverOptions = z.object({
   kappaFactor: z.number().min(0).max(1).default(0.04),
   /** `exact`: relative optimality gap at which to stop. */
   tolerance: z.number().positive().default(1e-6),
-  /** `exact`: most column-and-row generation rounds before giving up with a reported gap. */
+  /**
+   * `exact`: bounds the work at maxRounds * 2^n simplex pivots; a solve stopped there still
+   * returns its certified gap.
+   */
   maxRounds: z.number().int().positive().default(200),
   /** `lab-sgd`: the public recipe's steps and initial learning rate (decayed to lr0 / 10). */
   steps: z.number().int().positive().default(20000),

@@ -11,7 +11,7 @@ import { solveExact } from '../../src/engine/solver/exact';
 import { popcount } from '../../src/engine/subsets';
 import { SolverOptions, type SolverKind } from '../../src/protocol/options';
 import { referenceOptimum } from './lpReference';
-import { mlpGame, plantedGame, seededRandom } from './solverGames';
+import { mlpGame, mlpLayerGames, plantedGame, seededRandom } from './solverGames';
 
 const EXACT = SolverOptions.parse({ kind: 'exact' });
 /** Fewer steps than the recipe's 20,000 keep the suite fast; the checks hold for any count. */
@@ -227,9 +227,11 @@ describe('exact solver: planted games and edge cases', () => {
     assert.ok(solution.delta.every(value => value === 0));
   });
 
-  it('refuses vectors that are not 2^n finite values', () => {
-    assert.throws(() => solveExact(new Float64Array(6), EXACT), /length 2\^n/);
-    assert.throws(() => solveExact(Float64Array.of(0, 1, NaN, 2), EXACT), /NaN/);
+  it('refuses vectors that are not 2^n finite values', async () => {
+    for (const options of [EXACT, LAB_SGD]) {
+      await assert.rejects(solveAndOr(new Float64Array(6), options), /length 2\^n/);
+      await assert.rejects(solveAndOr(Float64Array.of(0, 1, NaN, 2), options), /NaN/);
+    }
   });
 
   it('solves batches like single problems', async () => {
@@ -240,6 +242,44 @@ describe('exact solver: planted games and edge cases', () => {
       assert.deepEqual(batch[i].and, single.and);
       assert.deepEqual(batch[i].or, single.or);
     }
+  });
+});
+
+describe('exact solver: warm starts', () => {
+  it('reaches the same optimum from a related basis in fewer pivots', async () => {
+    const n = 7;
+    const clean = mlpLayerGames(n, 4).at(-1)!;
+    const noisy = mlpLayerGames(n, 4, { inputNoise: 0.02, noiseSeed: 3 }).at(-1)!;
+    const start = await solveAndOr(clean, EXACT);
+    const cold = solveExact(noisy, EXACT);
+    const warm = solveExact(noisy, EXACT, start.basis);
+    assert.equal(warm.stats.warm, true);
+    assert.ok(warm.stats.pivots < cold.stats.pivots / 2, `${warm.stats.pivots} pivots`);
+    const optimum = await referenceOptimum(noisy, kappaOf(noisy, EXACT.kappaFactor));
+    assert.ok(Math.abs(warm.report.objective - optimum) <= 1e-4 * optimum);
+    assert.ok(warm.report.gap! <= EXACT.tolerance * warm.report.objective);
+    assertWellFormed(noisy, warm, EXACT.kappaFactor);
+  });
+
+  it('starts cold from a basis that is not dual feasible or does not fit', () => {
+    const values = mlpGame(5, 8);
+    const basis = solveExact(mlpGame(5, 9), EXACT).basis!;
+    const broken = { ...basis, termSigns: basis.termSigns.map(sign => -sign) };
+    for (const start of [broken, { ...basis, values: new Float64Array(8) }]) {
+      const solution = solveExact(values, EXACT, start);
+      assert.equal(solution.stats.warm, false);
+      assert.ok(solution.stats.converged);
+    }
+  });
+
+  it('passes warm solutions through the batch entry point', async () => {
+    const problems = mlpLayerGames(6, 2, { depth: 3 });
+    const first = await solveAndOrBatch(problems, EXACT);
+    const again = await solveAndOrBatch(problems, EXACT, first);
+    again.forEach((solution, i) => {
+      assert.equal(solution.report.iterations, 0, `problem ${i} needed pivots`);
+      assert.ok(Math.abs(solution.report.objective - first[i].report.objective) < 1e-9);
+    });
   });
 });
 

@@ -5,7 +5,6 @@
 
 import { popcount } from '../../src/engine/subsets';
 
-/** Deterministic uniform [0, 1) generator, so failures reproduce. */
 import { uniformGenerator as seededRandom } from '../../src/engine/random';
 
 export { seededRandom };
@@ -100,43 +99,60 @@ export function plantedGame(
 }
 
 /**
- * The masked outputs of a random two-hidden-layer tanh MLP on 2n raw inputs (variable i owns
- * inputs 2i and 2i+1; baseline 0), read out as the log-odds of a sigmoid unit: a stand-in
- * for the games the tool solves for real networks.
+ * The masked outputs of a random tanh MLP on 2n raw inputs (variable i owns inputs 2i and
+ * 2i+1; baseline 0), one game per hidden layer read out by a random linear probe, the last
+ * one the network's own output: a stand-in for the (sample, layer) games the tool solves.
+ * `inputNoise` perturbs the sample before masking, as the stability analysis does.
  */
-export function mlpGame(n: number, seed: number, hidden = 32): Float64Array {
+export function mlpLayerGames(
+  n: number,
+  seed: number,
+  options: { depth?: number; hidden?: number; inputNoise?: number; noiseSeed?: number } = {}
+): Float64Array[] {
   const random = seededRandom(seed);
+  const depth = options.depth ?? 2;
+  const hidden = options.hidden ?? 32;
   const inputs = 2 * n;
   const weights = (rows: number, cols: number): Float64Array =>
     Float64Array.from({ length: rows * cols }, () => gaussian(random) / Math.sqrt(cols));
-  const w1 = weights(hidden, inputs);
-  const w2 = weights(hidden, hidden);
-  const w3 = weights(1, hidden);
-  const b1 = Float64Array.from({ length: hidden }, () => 0.1 * gaussian(random));
+  const layers = Array.from({ length: depth }, (_, l) => ({
+    w: weights(hidden, l === 0 ? inputs : hidden),
+    b: Float64Array.from({ length: hidden }, () => 0.1 * gaussian(random)),
+    probe: weights(1, hidden)
+  }));
   const x = Float64Array.from({ length: inputs }, () => 1 + gaussian(random));
-  const layer = (w: Float64Array, input: Float64Array, rows: number, bias?: Float64Array) => {
-    const out = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let total = bias ? bias[r] : 0;
-      for (let c = 0; c < input.length; c++) {
-        total += w[r * input.length + c] * input[c];
-      }
-      out[r] = Math.tanh(total);
-    }
-    return out;
-  };
-  const values = new Float64Array(1 << n);
-  const masked = new Float64Array(inputs);
-  for (let t = 0; t < values.length; t++) {
-    for (let i = 0; i < inputs; i++) {
-      masked[i] = (t >> (i >> 1)) & 1 ? x[i] : 0;
-    }
-    const h2 = layer(w2, layer(w1, masked, hidden, b1), hidden);
-    let logit = 0;
-    for (let c = 0; c < hidden; c++) {
-      logit += 4 * w3[c] * h2[c];
-    }
-    values[t] = logit;
+  if (options.inputNoise) {
+    const noise = seededRandom(options.noiseSeed ?? 1);
+    x.forEach((value, i) => (x[i] = value + options.inputNoise! * gaussian(noise)));
   }
-  return values;
+  const games = layers.map(() => new Float64Array(1 << n));
+  let activation = new Float64Array(inputs);
+  for (let t = 0; t < 1 << n; t++) {
+    for (let i = 0; i < inputs; i++) {
+      activation[i] = (t >> (i >> 1)) & 1 ? x[i] : 0;
+    }
+    layers.forEach((layer, l) => {
+      const next = new Float64Array(hidden);
+      for (let r = 0; r < hidden; r++) {
+        let total = layer.b[r];
+        for (let c = 0; c < activation.length; c++) {
+          total += layer.w[r * activation.length + c] * activation[c];
+        }
+        next[r] = Math.tanh(total);
+      }
+      activation = next;
+      let logit = 0;
+      for (let c = 0; c < hidden; c++) {
+        logit += 4 * layer.probe[c] * next[c];
+      }
+      games[l][t] = logit;
+    });
+    activation = new Float64Array(inputs);
+  }
+  return games;
+}
+
+/** The last layer's game of `mlpLayerGames`: a random MLP's masked log-odds. */
+export function mlpGame(n: number, seed: number): Float64Array {
+  return mlpLayerGames(n, seed).at(-1)!;
 }

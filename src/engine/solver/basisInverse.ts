@@ -51,23 +51,16 @@ export class BasisInverse {
   }
 
   /**
-   * K grows by one tight row and one basic term: column a (the new term on the old tight
-   * rows), row b (the new tight row on the old terms) and corner d. Returns false, leaving K
-   * unchanged, if the grown matrix is numerically singular.
+   * K grows by one tight row and one basic term: given w = K^-1 a (a: the new term on the
+   * old tight rows), u = b^T K^-1 (b: the new tight row on the old terms) and the Schur
+   * complement d - b.w (d: the corner). Returns false, leaving K unchanged, if the grown
+   * matrix is numerically singular.
    */
-  grow(a: Float64Array, b: Float64Array, d: number, pivotTolerance: number): boolean {
-    const k = this.size;
-    const w = new Float64Array(k);
-    const u = new Float64Array(k);
-    this.solve(a, w);
-    this.solveTransposed(b, u);
-    let schur = d;
-    for (let j = 0; j < k; j++) {
-      schur -= b[j] * w[j];
-    }
+  grow(w: Float64Array, u: Float64Array, schur: number, pivotTolerance: number): boolean {
     if (!(Math.abs(schur) > pivotTolerance)) {
       return false;
     }
+    const k = this.size;
     this.reserve(k + 1);
     const { capacity, data } = this;
     for (let j = 0; j < k; j++) {

@@ -11,10 +11,10 @@
  * feasibility (./certificate.ts).
  */
 import { dualBound, repairInPlace } from './certificate';
-import { dualSimplex } from './dualSimplex';
+import { dualSimplex, type StartBasis } from './dualSimplex';
 import { reconstructInto } from './kernels';
 import type { AndOrSolution } from '../andOr';
-import { harsanyiOnly, kappaOf, objectiveOf } from './objective';
+import { checkValues, harsanyiOnly, kappaOf, objectiveOf } from './objective';
 
 export interface ExactSettings {
   kappaFactor: number;
@@ -33,6 +33,8 @@ export interface ExactStats {
   pivots: number;
   /** Terms (the constant included) in the final basis. */
   basisSize: number;
+  /** Whether the solve started from the given warm basis. */
+  warm: boolean;
   lowerBound: number;
   upperBound: number;
   /** Whether the certified relative gap is within the tolerance. */
@@ -41,6 +43,11 @@ export interface ExactStats {
 
 export interface ExactSolution extends AndOrSolution {
   stats: ExactStats;
+  /**
+   * The final basis and the problem (in the caller's units) it is optimal for: a warm start
+   * for a related problem, such as the same sample at the next layer or under input noise.
+   */
+  basis?: StartBasis;
 }
 
 function finish(
@@ -48,17 +55,16 @@ function finish(
   and: Float64Array,
   or: Float64Array,
   kappa: number,
-  lower: number,
-  pivots: number,
-  basisSize: number,
+  lowerBound: number,
   tolerance: number,
-  started: number
+  started: number,
+  run: { pivots: number; warm: boolean; basis?: StartBasis }
 ): ExactSolution {
   const size = original.length;
   const fit = new Float64Array(size);
   reconstructInto(and, or, fit, new Float64Array(size));
   const objective = objectiveOf(and, or);
-  const gap = Math.max(0, objective - lower);
+  const gap = Math.max(0, objective - lowerBound);
   return {
     and,
     or,
@@ -68,29 +74,31 @@ function finish(
       kappa,
       objective,
       gap,
-      iterations: pivots,
+      iterations: run.pivots,
       seconds: (performance.now() - started) / 1000
     },
     stats: {
-      pivots,
-      basisSize,
-      lowerBound: lower,
+      pivots: run.pivots,
+      basisSize: run.basis?.terms.length ?? 1,
+      warm: run.warm,
+      lowerBound,
       upperBound: objective,
       converged: gap <= tolerance * objective
-    }
+    },
+    basis: run.basis
   };
 }
 
-export function solveExact(values: ArrayLike<number>, settings: ExactSettings): ExactSolution {
+/** Solves one problem; `warm`: the basis of a related solve (see ExactSolution.basis). */
+export function solveExact(
+  values: ArrayLike<number>,
+  settings: ExactSettings,
+  warm?: StartBasis
+): ExactSolution {
   const started = performance.now();
   const original = Float64Array.from(values);
+  checkValues(original);
   const size = original.length;
-  if (size < 2 || !Number.isInteger(Math.log2(size))) {
-    throw new RangeError(`expected a vector of length 2^n (n >= 1), got ${size}`);
-  }
-  if (!original.every(Number.isFinite)) {
-    throw new RangeError('the masked outputs contain NaN or infinite values');
-  }
   const kappa = kappaOf(original, settings.kappaFactor);
   const offset = original[0];
   let scale = 0;
@@ -100,12 +108,26 @@ export function solveExact(values: ArrayLike<number>, settings: ExactSettings): 
   if (scale === 0) {
     const and = new Float64Array(size);
     and[0] = offset;
-    return finish(original, and, new Float64Array(size), kappa, 0, 0, 1, 0, started);
+    return finish(original, and, new Float64Array(size), kappa, 0, 0, started, {
+      pivots: 0,
+      warm: false
+    });
   }
   // Work on (v - v({})) / scale so the solver's absolute tolerances mean the same for any v.
-  const v = original.map(value => (value - offset) / scale);
+  const normalise = (x: ArrayLike<number>) =>
+    Float64Array.from(x, value => (value - offset) / scale);
+  const v = normalise(original);
   const kappaScaled = kappa / scale;
-  const result = dualSimplex(v, kappaScaled, settings.maxPivots ?? settings.maxRounds * size);
+  const start =
+    warm && warm.values.length === size
+      ? { ...warm, values: normalise(warm.values), kappa: warm.kappa / scale }
+      : undefined;
+  const result = dualSimplex(
+    v,
+    kappaScaled,
+    settings.maxPivots ?? settings.maxRounds * size,
+    start
+  );
   const lower = scale * dualBound(v, kappaScaled, result.y);
   repairInPlace(v, kappaScaled, result.and, result.or);
   let and: Float64Array = result.and.map(value => scale * value);
@@ -118,15 +140,14 @@ export function solveExact(values: ArrayLike<number>, settings: ExactSettings): 
     and = harsanyi.and;
     or = harsanyi.or;
   }
-  return finish(
-    original,
-    and,
-    or,
-    kappa,
-    lower,
-    result.pivots,
-    result.basisSize,
-    settings.tolerance,
-    started
-  );
+  const basis = {
+    ...result.basis,
+    values: result.basis.values.map(value => scale * value + offset),
+    kappa: scale * result.basis.kappa
+  };
+  return finish(original, and, or, kappa, lower, settings.tolerance, started, {
+    pivots: result.pivots,
+    warm: result.warm,
+    basis
+  });
 }

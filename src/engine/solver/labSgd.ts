@@ -6,7 +6,7 @@
 import type { SolverOptions } from '../../protocol/options';
 import { complementInto, moebiusInPlace, reconstructInto, supersetMoebiusInPlace } from './kernels';
 import type { AndOrSolution } from '../andOr';
-import { kappaOf, objectiveOf } from './objective';
+import { checkValues, kappaOf, objectiveOf } from './objective';
 
 type LabSgdSettings = Pick<SolverOptions, 'kappaFactor' | 'steps' | 'lr0' | 'momentum'>;
 
@@ -21,6 +21,7 @@ type LabSgdSettings = Pick<SolverOptions, 'kappaFactor' | 'steps' | 'lr0' | 'mom
  */
 export function solveLabSgd(values: ArrayLike<number>, settings: LabSgdSettings): AndOrSolution {
   const started = performance.now();
+  checkValues(values);
   const size = values.length;
   const full = size - 1;
   const v = Float64Array.from(values);

@@ -2,6 +2,19 @@
 import type { AndOrSolution } from '../andOr';
 import { moebius } from '../moebius';
 
+/** Refuses what no solver can decompose: a length other than 2^n, NaN or infinite values. */
+export function checkValues(values: ArrayLike<number>): void {
+  const size = values.length;
+  if (size < 2 || !Number.isInteger(Math.log2(size))) {
+    throw new RangeError(`expected a vector of length 2^n (n >= 1), got ${size}`);
+  }
+  for (let mask = 0; mask < size; mask++) {
+    if (!Number.isFinite(values[mask])) {
+      throw new RangeError('the masked outputs contain NaN or infinite values');
+    }
+  }
+}
+
 /** kappa = kappaFactor * |v(x_N) - v(x_{})|. */
 export function kappaOf(values: ArrayLike<number>, kappaFactor: number): number {
   return kappaFactor * Math.abs(values[values.length - 1] - values[0]);
