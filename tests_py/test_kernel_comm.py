@@ -73,6 +73,11 @@ cnn.get_layer("bn").set_weights(
 )
 """
 
+TORCH_CELL = """
+import torch
+net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+"""
+
 ZOO_CELL = """
 zi = keras.Input((12, 12, 3), name="zoo_in")
 a = layers.Rescaling(0.5, offset=0.1, name="rescale")(zi)
@@ -544,6 +549,14 @@ def test_every_message_sent_matches_the_typescript_schemas(kernel, tmp_path):
     kernel.export(
         model="mlp", arrays={"samples": {"name": "x_test"}, "sampleLabels": {"name": "y_test"}}
     )
+    if importlib.util.find_spec("torch") is not None:
+        kernel.execute(TORCH_CELL)
+        torch_model = by_name(kernel.inspect(TORCH_CELL)["models"])["net"]
+        assert torch_model["framework"] == "torch" and torch_model["exportable"]
+        final, parts, _ = kernel.export(
+            model="net", arrays={"samples": {"name": "x_test"}}, layers=["1"]
+        )
+        assert final["type"] == "exported" and list(parts) == ["model.onnx", "array:samples"]
     kernel.export(model="no_such_model")
     kernel.request({"type": "inspect"})
     assert {m["type"] for m in kernel.received} == {

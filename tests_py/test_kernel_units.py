@@ -261,51 +261,6 @@ def test_suggestions_pair_inputs_with_labels_by_shape_and_name():
     assert set(no_fit.values()) == {None}
 
 
-def test_torch_modules_are_found_but_not_exported(monkeypatch):
-    class Module:
-        def __init__(self, children=(), params=()):
-            self._children, self._params = list(children), list(params)
-
-        def children(self):
-            return iter(c for _, c in self._children)
-
-        def parameters(self, recurse=True):
-            return iter(self._params)
-
-        def named_modules(self):
-            yield "", self
-            yield from self._children
-
-    class Linear(Module):
-        pass
-
-    class Net(Module):
-        pass
-
-    param = types.SimpleNamespace(numel=lambda: 12)
-    fake = types.ModuleType("torch")
-    fake.nn = types.SimpleNamespace(Module=Module)
-    fake.Tensor = type("Tensor", (), {})
-    monkeypatch.setitem(sys.modules, "torch", fake)
-    net = Net(children=[("fc", Linear(params=[param]))])
-
-    found = inspect_cell("net = Net()", {"net": net})
-    (model,) = found["models"]
-    assert (model["framework"], model["className"], model["exportable"]) == ("torch", "Net", False)
-    assert model["layers"] == [
-        {
-            "name": "fc",
-            "className": "Linear",
-            "outputShape": None,
-            "hasWeights": True,
-            "params": 12,
-            "supported": False,
-        }
-    ]
-    ((answer, _),) = talk({"net": net}, {"type": "export", "requestId": "t", "model": "net"})
-    assert answer["code"] == "unsupported-framework" and "not" in answer["message"]
-
-
 def test_tfjs_model_json_paths_are_models(tmp_path):
     topology = {
         "class_name": "Sequential",

@@ -92,6 +92,9 @@ def validate(data: Any) -> dict:
         if selection.get("count") is not None:
             clean["count"] = _int(selection["count"], f"arrays.{role}.count", 1)
         selections[role] = clean
+    layers = data.get("layers") or []
+    if not isinstance(layers, list) or not all(isinstance(n, str) and n for n in layers):
+        raise _bad("`layers` must be a list of layer names.")
     max_rows = data.get("maxTrainRows")
     chunk = _int(data.get("chunkBytes", 4 * 1024 * 1024), "chunkBytes", 1)
     return {
@@ -99,6 +102,7 @@ def validate(data: Any) -> dict:
         "requestId": request_id,
         "model": model,
         "arrays": selections,
+        "layers": layers,
         "maxTrainRows": None if max_rows is None else _int(max_rows, "maxTrainRows", 1),
         "seed": _int(data.get("seed", 0), "seed", 0),
         "chunkBytes": min(max(chunk, MIN_CHUNK_BYTES), MAX_CHUNK_BYTES),

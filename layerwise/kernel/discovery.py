@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Any
 
-from .arrays import describe_array, fits_input_shape
+from .arrays import describe_array, fits_input_shape, rows
 from .errors import KernelPluginError
 from .models import find_adapter
 
@@ -103,19 +103,25 @@ def inspect_cell(source: str, user_ns: dict) -> dict:
     cell_set = set(ordered)
     ordered += [n for n in _user_names(user_ns) if n not in cell_set]
 
-    models, arrays = [], []
+    found, arrays = [], []
     for name in ordered:
         value = user_ns[name]
         adapter = find_adapter(value)
         if adapter is not None:
-            info = {"name": name, **_describe(adapter, value), "inCell": name in cell_set}
-            models.append(info)
+            found.append((name, value, adapter))
         elif len(arrays) < MAX_ARRAYS:
             described = _describe_array(name, value, name in cell_set)
             if described is not None:
                 arrays.append(described)
-    for info in models:
+    models = []
+    for name, value, adapter in found:
+        if adapter.needs_sample:
+            described = _describe_on_data(adapter, value, arrays, user_ns)
+        else:
+            described = _describe(adapter, value)
+        info = {"name": name, **described, "inCell": name in cell_set}
         info["suggested"] = suggest_arrays(info, arrays)
+        models.append(info)
 
     cell_models = [m["name"] for m in models if m["inCell"]]
     if not cell_models:
@@ -128,9 +134,42 @@ def inspect_cell(source: str, user_ns: dict) -> dict:
     return {"models": models, "arrays": arrays, "warnings": warnings}
 
 
-def _describe(adapter: Any, value: Any) -> dict:
+# Arrays a model whose input shape is unknown (torch) is tried on, at most.
+MAX_SAMPLE_TRIES = 6
+
+
+def _describe_on_data(adapter: Any, value: Any, arrays: list[dict], user_ns: dict) -> dict:
+    """A model that only shows its shapes when run: described on two rows of the first array
+    it runs on, held-out-looking names and the cell's own arrays first."""
+    candidates = sorted(
+        (a for a in arrays if len(a["shape"]) >= 2 and a["shape"][0] > 0),
+        key=lambda a: (not _HELD_OUT.search(a["name"]), not a["inCell"]),
+    )[:MAX_SAMPLE_TRIES]
+    first_failure = None
+    for candidate in candidates:
+        try:
+            sample = rows(user_ns[candidate["name"]], 0, 2, candidate["name"])
+        except Exception:  # a lazy or broken tensor: try the next one
+            continue
+        info = _describe(adapter, value, sample)
+        if info.get("inputShape") is not None and info.get("classes") is not None:
+            return info
+        first_failure = first_failure or info
+    if first_failure is not None:
+        return first_failure
+    info = _describe(adapter, value)
+    if info["problem"] is None:
+        info["exportable"] = False
+        info["problem"] = (
+            "No array in the kernel fits this model's input, so its layers' shapes are unknown. "
+            "Define the inputs (e.g. x_test as a numpy array or tensor) and inspect again."
+        )
+    return info
+
+
+def _describe(adapter: Any, value: Any, sample: Any = None) -> dict:
     try:
-        return adapter.describe(value)
+        return adapter.describe(value, sample)
     except KernelPluginError as err:
         problem = err.message
     except Exception as err:  # a half-built user model can fail in many ways

@@ -1,4 +1,5 @@
-"""An export request -> the parts to stream: model.json, weights.bin, array:<role>.
+"""An export request -> the parts to stream: the model (model.json + weights.bin, or
+model.onnx for torch), then array:<role>.
 
 Everything is checked and converted before the first byte is sent, so a request either fails
 with one clear error or streams to the end.
@@ -35,7 +36,9 @@ def _lookup(user_ns: dict, name: str, code: str, what: str) -> Any:
     return user_ns[name]
 
 
-def _model_parts(user_ns: dict, name: str) -> tuple[list[Part], Any]:
+def _model_parts(
+    user_ns: dict, name: str, sample: np.ndarray | None, layers: list[str]
+) -> tuple[list[Part], Any]:
     value = _lookup(user_ns, name, "unknown-model", "model")
     adapter = find_adapter(value)
     if adapter is None:
@@ -44,12 +47,13 @@ def _model_parts(user_ns: dict, name: str) -> tuple[list[Part], Any]:
             f"`{name}` is a {type(value).__name__}, not a model.",
             "Inspect the cell again to see the models it defines.",
         )
-    model_json, weights = adapter.export(value)
+    info = adapter.describe(value, sample)
+    if not layers:
+        layers = [layer["name"] for layer in info["layers"] if layer.get("suggested")]
     parts = [
-        Part("model.json", name, memoryview(model_json)),
-        Part("weights.bin", name, memoryview(weights)),
+        Part(part, name, memoryview(data)) for part, data in adapter.export(value, sample, layers)
     ]
-    return parts, adapter.describe(value).get("inputShape")
+    return parts, info.get("inputShape")
 
 
 def _selected(user_ns: dict, role: str, selection: dict) -> np.ndarray:
@@ -91,11 +95,6 @@ def build_parts(request: dict, user_ns: dict) -> tuple[list[Part], list[str]]:
     """Every part of an export, in stream order, and warnings about conversions."""
     parts: list[Part] = []
     warnings: list[str] = []
-    input_shape = None
-    model = request.get("model")
-    if model is not None:
-        parts, input_shape = _model_parts(user_ns, model)
-
     wanted = request.get("arrays") or {}
     selected: dict[str, np.ndarray] = {}
     for role in arrays.ROLES:
@@ -103,6 +102,12 @@ def build_parts(request: dict, user_ns: dict) -> tuple[list[Part], list[str]]:
             selected[role] = _selected(user_ns, role, wanted[role])
     _same_rows(selected, "samples", "sampleLabels", request)
     _same_rows(selected, "trainInputs", "trainLabels", request)
+
+    input_shape = None
+    model = request.get("model")
+    if model is not None:
+        sample = selected.get("samples", selected.get("trainInputs"))
+        parts, input_shape = _model_parts(user_ns, model, sample, request.get("layers") or [])
 
     train_roles = [r for r in ("trainInputs", "trainLabels") if r in selected]
     train_rows = len(selected[train_roles[0]]) if train_roles else 0

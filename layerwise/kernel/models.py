@@ -1,9 +1,9 @@
 """Model kinds the plugin recognises, one adapter per framework.
 
 An adapter says whether a notebook value is its kind of model, describes it (the fields of
-kernelMessages.ts ModelInfo) and exports it as (model.json bytes, weights bytes). A new
-framework (torch export, ONNX) is a new adapter in ADAPTERS; discovery and the comm code do not
-change.
+kernelMessages.ts ModelInfo) and exports it as the parts the backend loads: model.json and
+weights.bin (TF.js layers format) or model.onnx. A new
+framework is a new adapter in ADAPTERS; discovery and the comm code do not change.
 """
 
 from __future__ import annotations
@@ -12,18 +12,27 @@ import math
 import sys
 from typing import Any, Protocol
 
-from . import keras_export, tfjs_files
+from . import keras_export, tfjs_files, torch_export
 from .errors import KernelPluginError
 
 
 class ModelAdapter(Protocol):
     framework: str
+    # Whether describe() needs rows of the data the model takes to give shapes (torch: a
+    # module's input shape is only known by running it).
+    needs_sample: bool
 
     def matches(self, value: Any) -> bool: ...
 
-    def describe(self, value: Any) -> dict: ...
+    def describe(self, value: Any, sample: Any = None) -> dict: ...
 
-    def export(self, value: Any) -> tuple[bytes, bytes]: ...
+    def export(self, value: Any, sample: Any, layers: list[str]) -> list[tuple[str, bytes]]:
+        """The model's parts in stream order (kernelMessages.ts PartName, bytes).
+
+        `sample`: rows of the samples array (torch traces the model on them); `layers`: the
+        layers the analysis taps (torch exports only those; TF.js models carry every layer).
+        """
+        ...
 
 
 def _dims(shape: Any) -> list[int | None]:
@@ -32,12 +41,13 @@ def _dims(shape: Any) -> list[int | None]:
 
 class KerasAdapter:
     framework = "keras"
+    needs_sample = False
 
     def matches(self, value: Any) -> bool:
         keras = sys.modules.get("keras")
         return keras is not None and isinstance(value, keras.Model)
 
-    def describe(self, model: Any) -> dict:
+    def describe(self, model: Any, sample: Any = None) -> dict:
         problem = None
         try:
             keras_export.build_topology(model)
@@ -76,69 +86,50 @@ class KerasAdapter:
             "supported": keras_export.layer_problem(layer) is None,
         }
 
-    def export(self, model: Any) -> tuple[bytes, bytes]:
-        return keras_export.export_keras(model)
+    def export(self, model: Any, sample: Any, layers: list[str]) -> list[tuple[str, bytes]]:
+        model_json, weights = keras_export.export_keras(model)
+        return [("model.json", model_json), ("weights.bin", weights)]
 
 
 class TfjsFileAdapter:
     framework = "tfjs-file"
+    needs_sample = False
 
     def matches(self, value: Any) -> bool:
         return tfjs_files.model_json_path(value) is not None
 
-    def describe(self, value: Any) -> dict:
+    def describe(self, value: Any, sample: Any = None) -> dict:
         return tfjs_files.describe_tfjs(tfjs_files.model_json_path(value))
 
-    def export(self, value: Any) -> tuple[bytes, bytes]:
+    def export(self, value: Any, sample: Any, layers: list[str]) -> list[tuple[str, bytes]]:
         path = tfjs_files.model_json_path(value)
         if path is None:
             raise KernelPluginError("bad-model-file", f"{value} is no longer a TF.js model.json.")
-        return tfjs_files.export_tfjs(path)
+        model_json, weights = tfjs_files.export_tfjs(path)
+        return [("model.json", model_json), ("weights.bin", weights)]
 
 
 class TorchAdapter:
-    """Discovery only, so the frontend can say what it found; export comes later."""
+    """torch.nn.Module -> one ONNX file tapping the chosen submodules (torch_export.py)."""
 
     framework = "torch"
-    problem = "PyTorch models cannot be exported yet; only Keras and TF.js models can."
+    needs_sample = True
 
     def matches(self, value: Any) -> bool:
         torch = sys.modules.get("torch")
         return torch is not None and isinstance(value, torch.nn.Module)
 
-    def describe(self, module: Any) -> dict:
-        layers = [
-            {
-                "name": name,
-                "className": type(child).__name__,
-                "outputShape": None,
-                "hasWeights": any(True for _ in child.parameters(recurse=False)),
-                "params": sum(p.numel() for p in child.parameters(recurse=False)),
-                "supported": False,
-            }
-            for name, child in module.named_modules()
-            if name and not any(True for _ in child.children())
-        ]
-        return {
-            "framework": self.framework,
-            "className": type(module).__name__,
-            "modelName": type(module).__name__,
-            "inputShape": None,
-            "inputDtype": None,
-            "classes": None,
-            "numInputs": 0,
-            "numOutputs": 0,
-            "layers": layers,
-            "exportable": False,
-            "problem": self.problem,
-        }
+    def describe(self, module: Any, sample: Any = None) -> dict:
+        return torch_export.describe_torch_model(module, sample)
 
-    def export(self, module: Any) -> tuple[bytes, bytes]:
-        raise KernelPluginError(
-            "unsupported-framework",
-            self.problem,
-            "Rebuild the model in Keras, or save it as a TF.js layers model.json.",
-        )
+    def export(self, module: Any, sample: Any, layers: list[str]) -> list[tuple[str, bytes]]:
+        if sample is None:
+            raise KernelPluginError(
+                "bad-request",
+                "Exporting a PyTorch model needs the samples to trace it on.",
+                "Choose the samples array, then run again.",
+            )
+        return [("model.onnx", torch_export.export_onnx(module, sample, layers))]
 
 
 ADAPTERS: list[ModelAdapter] = [KerasAdapter(), TfjsFileAdapter(), TorchAdapter()]

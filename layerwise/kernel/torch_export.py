@@ -328,6 +328,59 @@ def _is_container(module: Any) -> bool:
     return any(True for _ in module.children())
 
 
+_STACKS = frozenset({"Sequential", "ModuleList", "ModuleDict"})
+
+
+def _holds_blocks(module: Any) -> bool:
+    """A stack of blocks (Sequential/ModuleList of modules with children of their own)."""
+    children = list(module.children())
+    return (
+        type(module).__name__ in _STACKS
+        and bool(children)
+        and all(_is_container(c) for c in children)
+    )
+
+
+def _opens(module: Any) -> bool:
+    """Whether the default layers are found inside the module rather than at its output:
+    stacks, and wrappers holding a stack of blocks (nn.TransformerEncoder's `layers`)."""
+    return type(module).__name__ in _STACKS or any(_holds_blocks(c) for c in module.children())
+
+
+def _suggested_layers(module: Any, usable: Callable[[str], bool]) -> set[str]:
+    """The layers an analysis taps unless the user picks others: the network's "layers" in
+    the paper's sense. A block (residual block, transformer layer: a submodule with children)
+    is one layer; a weighted module and the weight-free or norm modules right after it
+    (normalisation, activation, pooling, dropout) are one layer, tapped after the last of them.
+    """
+    chosen: set[str] = set()
+
+    def walk(container: Any, prefix: str) -> None:
+        run_end: str | None = None
+        for name, child in container.named_children():
+            full = prefix + name
+            # A norm layer belongs to the layer before it, as an activation does.
+            weighted = _params(child, recurse=False) > 0 and "Norm" not in type(child).__name__
+            if _opens(child) or _is_container(child) or weighted:
+                if run_end is not None:
+                    chosen.add(run_end)
+                run_end = None
+            if _opens(child):
+                walk(child, full + ".")
+            elif _is_container(child):
+                if usable(full):
+                    chosen.add(full)
+            elif weighted:
+                run_end = full if usable(full) else None
+            elif run_end is not None and usable(full):
+                run_end = full
+        if run_end is not None:
+            chosen.add(run_end)
+
+    walk(module, "")
+    return chosen
+
+
 def describe_torch_model(module: Any, sample: Any = None) -> dict:
     """The ModelInfo fields (kernelMessages.ts) of a torch.nn.Module.
 
@@ -336,7 +389,8 @@ def describe_torch_model(module: Any, sample: Any = None) -> dict:
     shapes, each submodule's output shape and forward order, and whether it can be tapped.
     Layers are all named submodules, containers (blocks, stages) included, in forward order.
     `hasWeights` means the submodule owns weights itself (conv, linear, norm), as in Keras;
-    `params` counts its weights with those of its children.
+    `params` counts its weights with those of its children. `suggested` marks the layers an
+    analysis taps by default (_suggested_layers).
     """
     modules = [(name, sub) for name, sub in module.named_modules() if name]
     info: dict[str, Any] = {
@@ -351,6 +405,7 @@ def describe_torch_model(module: Any, sample: Any = None) -> dict:
         "exportable": True,
         "problem": None,
         "warnings": [],
+        "outputLayer": None,
     }
     trace: _Trace | None = None
     try:
@@ -364,10 +419,15 @@ def describe_torch_model(module: Any, sample: Any = None) -> dict:
             _check_logits(logits, None)
             info["classes"] = int(logits.tensor.shape[1])
             info["warnings"] = _output_warnings(logits)
+            info["outputLayer"] = _output_layer(logits, dict(module.named_modules()))
     except KernelPluginError as err:
         info["exportable"] = False
         info["problem"] = err.message + (f" {err.hint}" if err.hint else "")
 
+    def usable(name: str) -> bool:
+        return trace is None or _layer_problem(trace.records.get(name)) is None
+
+    suggested = _suggested_layers(module, usable)
     layers = []
     for position, (name, sub) in enumerate(modules):
         rec = trace.records.get(name) if trace else None
@@ -382,10 +442,27 @@ def describe_torch_model(module: Any, sample: Any = None) -> dict:
                 "supported": problem is None,
                 "problem": problem,
                 "container": _is_container(sub),
+                "suggested": name in suggested,
                 "index": rec.order if rec and rec.order >= 0 else len(modules) + position,
             }
         )
     layers.sort(key=lambda layer: layer["index"])
+    output = info.get("outputLayer")
+    if output is not None and all(layer["name"] != output for layer in layers):
+        layers.append(
+            {
+                "name": output,
+                "className": type(module).__name__,
+                "outputShape": [int(info["classes"])],
+                "hasWeights": False,
+                "params": 0,
+                "supported": True,
+                "problem": None,
+                "container": False,
+                "suggested": True,
+                "index": len(modules) * 2,
+            }
+        )
     info["layers"] = layers
     return info
 
@@ -498,15 +575,22 @@ def _user_tracer_warnings(caught: list) -> list[str]:
     return sorted(found)
 
 
+def _output_layer(logits: _Logits, known: dict[str, Any]) -> str:
+    """The output layer's name: the submodule returning the logits, or when none does (the
+    logits come from forward() itself) a name no submodule has."""
+    return logits.layer or (OUTPUT_LAYER if OUTPUT_LAYER not in known else LOGITS_NAME)
+
+
 def _select_taps(
     trace: _Trace, module: Any, layer_names: list[str], logits: _Logits
 ) -> tuple[list[str], str]:
     """The submodules to add as outputs, and the output layer's name."""
     known = dict(module.named_modules())
     taps: list[str] = []
-    # A model whose logits no submodule returns: its output layer gets a name no submodule has.
-    output_layer = logits.layer or (OUTPUT_LAYER if OUTPUT_LAYER not in known else LOGITS_NAME)
+    output_layer = _output_layer(logits, known)
     for name in dict.fromkeys(layer_names):
+        if name == output_layer:
+            continue
         if not name or name not in known:
             sample = ", ".join(n for n in list(known)[1:6])
             raise KernelPluginError(
@@ -522,8 +606,6 @@ def _select_taps(
                 "it cannot be tapped.",
                 "Choose another layer, e.g. the block around it.",
             )
-        if name == output_layer:
-            continue
         taps.append(name)
     return taps, output_layer
 

@@ -3,11 +3,11 @@
  * configure, hand the model and arrays to the backend, follow the job, show the result.
  */
 import type { IDisposable } from '@lumino/disposable';
-import type { CreateJobRequestInput, JobStatus } from '../protocol/api';
+import type { CreateJobRequestInput, JobStatus, ModelRef } from '../protocol/api';
 import type { AnalysisResult } from '../protocol/result';
 import { BackendError, type BackendClient } from './backendClient';
 import type { IKernelSession } from './kernelBridge';
-import type { IKernelArray } from './kernelParts';
+import type { IExport, IKernelArray } from './kernelParts';
 import type { AnalysisModel } from './model/analysisModel';
 import { imageGeometry, salientPatches } from './model/variables';
 import type { IPanelActions } from './view/panel';
@@ -101,28 +101,21 @@ export class AnalysisController implements IPanelActions, IDisposable {
             trainInputs: { name: f.trainInputs as string },
             trainLabels: { name: f.trainLabels as string }
           },
+          layers: f.layers,
           maxTrainRows: f.trainRows
         },
         bytes => m.setActivity(`Receiving from the kernel: ${megabytes(bytes)}`)
       );
-      const { modelJson, weights, arrays } = exported;
-      const { samples, sampleLabels, trainInputs, trainLabels } = arrays;
-      if (!modelJson || !weights || !samples || !trainInputs || !trainLabels) {
-        throw new Error('The kernel did not send the model and all the arrays asked for.');
+      const { samples, sampleLabels, trainInputs, trainLabels } = exported.arrays;
+      if (!samples || !trainInputs || !trainLabels) {
+        throw new Error('The kernel did not send all the arrays asked for.');
       }
       m.setActivity('Uploading to the Layerwise backend...');
       const upload = (a: IKernelArray) =>
         this.backend.uploadArray(a.dtype, a.shape, a.data).then(info => info.id);
-      const modelInfo = await this.backend.uploadModelJson(modelJson);
-      const weightsInfo = await this.backend.uploadWeights(weights);
       const request: CreateJobRequestInput = {
         name: `${inspection.modelName} (${m.notebookPath})`,
-        model: {
-          format: 'tfjs-layers',
-          modelJson: modelInfo.id,
-          weights: weightsInfo.id,
-          source: inspection.name
-        },
+        model: await this.uploadModel(exported, inspection.name),
         samples: await upload(samples),
         sampleLabels: sampleLabels ? await upload(sampleLabels) : undefined,
         training: { inputs: await upload(trainInputs), labels: await upload(trainLabels) },
@@ -134,6 +127,20 @@ export class AnalysisController implements IPanelActions, IDisposable {
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  private async uploadModel(exported: IExport, source: string): Promise<ModelRef> {
+    const { modelJson, weights, onnx } = exported;
+    if (onnx) {
+      const info = await this.backend.uploadOnnx(onnx);
+      return { format: 'onnx', onnx: info.id, source };
+    }
+    if (!modelJson || !weights) {
+      throw new Error('The kernel did not send the model.');
+    }
+    const modelInfo = await this.backend.uploadModelJson(modelJson);
+    const weightsInfo = await this.backend.uploadWeights(weights);
+    return { format: 'tfjs-layers', modelJson: modelInfo.id, weights: weightsInfo.id, source };
   }
 
   cancel(): void {

@@ -61,6 +61,11 @@ export class BackendClient {
     return this.upload(apiRoutes.uploadWeights(), bytes);
   }
 
+  /** One .onnx file, e.g. a PyTorch model exported by the kernel plugin. */
+  uploadOnnx(bytes: ArrayBuffer | ArrayBufferView): Promise<UploadInfo> {
+    return this.upload(apiRoutes.uploadOnnx(), bytes);
+  }
+
   uploadArray(
     dtype: ArrayDType,
     shape: readonly number[],

@@ -23,13 +23,15 @@ export interface IExportRequest {
   /** The model's variable name; null for arrays only. */
   model: string | null;
   arrays: Partial<Record<ArrayRole, ArraySelection>>;
+  /** torch: the submodules to tap (the export traces only those). */
+  layers?: string[];
   maxTrainRows?: number;
 }
 
 export interface IKernelSession {
   /** Which models the cell defines or uses, and the arrays the kernel holds. */
   inspect(cellSource: string): Promise<Inspection>;
-  /** The model (TF.js layers format) and arrays; `onBytes` reports bytes received so far. */
+  /** The model (TF.js layers format or ONNX) and arrays; `onBytes` reports bytes so far. */
   export(request: IExportRequest, onBytes?: (received: number) => void): Promise<IExport>;
 }
 
@@ -116,6 +118,7 @@ export class KernelBridge implements IKernelSession {
         requestId,
         model: request.model,
         arrays: request.arrays,
+        ...(request.layers !== undefined ? { layers: request.layers } : {}),
         ...(request.maxTrainRows !== undefined ? { maxTrainRows: request.maxTrainRows } : {})
       });
       const exported = await answer.promise;

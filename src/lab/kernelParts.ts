@@ -1,5 +1,5 @@
 /**
- * Reassembling the parts of a kernel export (model.json, weights.bin, arrays) from the comm's
+ * Reassembling the parts of a kernel export (model.json + weights.bin or model.onnx, arrays) from the comm's
  * chunks: each chunk's single binary buffer is copied at its offset into its part.
  */
 import type { ArrayDType } from '../protocol/api';
@@ -16,6 +16,8 @@ export interface IKernelArray {
 export interface IExport {
   modelJson: string | null;
   weights: Uint8Array | null;
+  /** A torch model, exported to ONNX with its tapped layers as outputs. */
+  onnx: Uint8Array | null;
   arrays: Partial<Record<ArrayRole, IKernelArray>>;
   warnings: string[];
 }
@@ -84,6 +86,7 @@ export function assemble(exported: Exported, parts: Parts): IExport {
   const result: IExport = {
     modelJson: null,
     weights: null,
+    onnx: null,
     arrays: {},
     warnings: exported.warnings
   };
@@ -99,6 +102,8 @@ export function assemble(exported: Exported, parts: Parts): IExport {
       result.modelJson = new TextDecoder().decode(part.data);
     } else if (info.part === 'weights.bin') {
       result.weights = part.data;
+    } else if (info.part === 'model.onnx') {
+      result.onnx = part.data;
     } else {
       const role = info.part.slice('array:'.length) as ArrayRole;
       const dtype = info.dtype ?? part.dtype;

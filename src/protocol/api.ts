@@ -9,6 +9,8 @@
  *   POST   api/uploads/model-json           body: model.json bytes            -> UploadInfo
  *   POST   api/uploads/weights              body: weights bytes (all shards,
  *                                            concatenated in manifest order)   -> UploadInfo
+ *   POST   api/uploads/onnx                 body: .onnx bytes (one file, as the kernel
+ *                                            plugin exports a PyTorch model)   -> UploadInfo
  *   POST   api/uploads/array?dtype=D&shape=S  body: raw little-endian bytes    -> UploadInfo
  *   GET    api/uploads/:id                  -> UploadInfo   (HEAD: 200/404, to skip re-uploads)
  *   DELETE api/uploads/:id                  -> 204
@@ -26,8 +28,14 @@
  *
  * Uploads are binary bodies (Content-Type application/octet-stream, or application/json for
  * model.json), never JSON number lists. An upload's id is the hex sha256 of a one-line header
- * and the bytes: "model-json\n" + bytes, "weights\n" + bytes, or for arrays
+ * and the bytes: "model-json\n" + bytes, "weights\n" + bytes, "onnx\n" + bytes, or for arrays
  * "array:DTYPE:D0,D1,...\n" + bytes; the same bytes uploaded twice give the same id.
+ * Model uploads are checked on arrival (model.json: JSON with a modelTopology; onnx: a
+ * protobuf message), a bad one answers 400 'bad-model'; whether the model can run shows when
+ * its job loads it (state 'failed' with the reason).
+ *
+ * A job's model is a ModelRef: { format: 'tfjs-layers' (the default), modelJson, weights } or
+ * { format: 'onnx', onnx } (ids of the uploads above), each with an optional `source` name.
  *
  * Every request needs the token: header `X-Layerwise-Token: T` (what the Jupyter proxy
  * adds), or `Authorization: Bearer T`, or `?token=T` (for browser WebSockets standalone).
@@ -47,6 +55,7 @@ export const apiRoutes = {
   health: () => 'api/health',
   uploadModelJson: () => 'api/uploads/model-json',
   uploadWeights: () => 'api/uploads/weights',
+  uploadOnnx: () => 'api/uploads/onnx',
   uploadArray: (dtype: ArrayDType, shape: readonly number[]) =>
     `api/uploads/array?dtype=${dtype}&shape=${shape.join(',')}`,
   upload: (id: string) => `api/uploads/${encodeURIComponent(id)}`,
@@ -93,7 +102,7 @@ export const DTYPE_BYTES: Record<ArrayDType, number> = {
 export const ContentId = z.string().regex(/^[0-9a-f]{64}$/, 'expected a 64-digit hex id');
 export type ContentId = z.infer<typeof ContentId>;
 
-export const UploadKind = z.enum(['model-json', 'weights', 'array']);
+export const UploadKind = z.enum(['model-json', 'weights', 'onnx', 'array']);
 export type UploadKind = z.infer<typeof UploadKind>;
 
 /** Query of `POST api/uploads/array`: shape is comma-separated ("" or absent = a scalar). */
@@ -130,15 +139,37 @@ export const UploadInfo = z.object({
 });
 export type UploadInfo = z.infer<typeof UploadInfo>;
 
+/** Shown in the result (`model.source`), e.g. the notebook variable's name. */
+const ModelSource = z.string().max(500).optional();
+
 /** A TF.js layers model: model.json (topology + weightsManifest) and its weight bytes. */
-export const ModelRef = z.object({
-  format: z.literal('tfjs-layers').default('tfjs-layers'),
+export const TfjsModelRef = z.object({
+  /** Optional: clients from before ONNX models send no format. */
+  format: z.literal('tfjs-layers').optional(),
   modelJson: ContentId,
   weights: ContentId,
-  /** Shown in the result (`model.source`), e.g. the notebook variable's name. */
-  source: z.string().max(500).optional()
+  source: ModelSource
 });
+
+/** An ONNX model in one file, e.g. a PyTorch model exported by the kernel plugin. */
+export const OnnxModelRef = z.object({
+  format: z.literal('onnx'),
+  onnx: ContentId,
+  source: ModelSource
+});
+
+export const ModelRef = z
+  .discriminatedUnion('format', [TfjsModelRef, OnnxModelRef], {
+    error: issue =>
+      issue.code === 'invalid_union'
+        ? "format must be 'tfjs-layers' (the default) or 'onnx'"
+        : undefined
+  })
+  .transform(model =>
+    model.format === 'onnx' ? model : { ...model, format: 'tfjs-layers' as const }
+  );
 export type ModelRef = z.infer<typeof ModelRef>;
+export type ModelRefInput = z.input<typeof ModelRef>;
 
 export const CreateJobRequest = z.object({
   /** Shown in job lists. */

@@ -15,8 +15,9 @@
  *
  * An `inspect` gets one `inspection` (or `error`). An `export` gets a stream of `chunk`
  * messages, each with exactly one binary buffer (`msg.buffers[0]`, a few MB at most), part
- * after part in this order: `model.json`, `weights.bin` (when a model was asked for), then
- * `array:<role>` for each requested array in ArrayRole order; every part has at least one
+ * after part in this order: the model when one was asked for (`model.json` and `weights.bin`
+ * for Keras and TF.js models, `model.onnx` for torch), then `array:<role>` for each requested
+ * array in ArrayRole order; every part has at least one
  * chunk (the last one has `final: true`). The stream ends with `exported` or, on failure at
  * any point, with `error`. The kernel handles one message at a time, and only while no cell
  * is running: a request sent during a long cell is answered after it.
@@ -55,7 +56,7 @@ export const KernelErrorCode = z.enum([
   'bad-array',
   /** A layer (or activation, or option of a layer) the TF.js export does not cover. */
   'unsupported-layer',
-  /** A framework discovery knows but export does not handle yet (torch). */
+  /** A framework whose exporter is missing from the kernel's environment (torch without onnx). */
   'unsupported-framework',
   /** The model has no weights/shapes yet: it must be built (called on data, or given an Input). */
   'not-built',
@@ -86,8 +87,10 @@ export const ArraySelection = z.object({
 export type ArraySelection = z.infer<typeof ArraySelection>;
 
 /**
- * Export a model (TF.js layers format) and arrays. Input roles (samples, trainInputs) are sent
- * as float32; label roles as int32 class indices (one-hot rows are turned into indices).
+ * Export a model and arrays. Keras and TF.js models come as the TF.js layers format with every
+ * layer; a torch model as one ONNX file whose outputs are the logits and the `layers` asked
+ * for, traced on the samples. Input roles (samples, trainInputs) are sent as float32; label
+ * roles as int32 class indices (one-hot rows are turned into indices).
  */
 export const ExportRequest = z.object({
   type: z.literal('export'),
@@ -95,6 +98,8 @@ export const ExportRequest = z.object({
   /** A model's variable name from the inspection; null to fetch arrays only. */
   model: z.string().min(1).nullable(),
   arrays: z.partialRecord(ArrayRole, ArraySelection).default({}),
+  /** torch: the submodules to tap; empty = the layers the inspection marked `suggested`. */
+  layers: z.array(z.string().min(1)).default([]),
   /**
    * At most this many training rows: a seeded random subset (rows kept in their order), the
    * same rows of trainInputs and trainLabels.
@@ -140,8 +145,14 @@ export const LayerInfo = z.object({
   hasWeights: z.boolean(),
   /** Number of weight values. */
   params: z.number().int().nonnegative(),
-  /** Whether the TF.js export handles this layer (always true for tfjs-file models). */
-  supported: z.boolean()
+  /** Whether the export handles this layer (always true for tfjs-file models). */
+  supported: z.boolean(),
+  /** torch: why the layer cannot be tapped (e.g. a module called twice), when it cannot. */
+  problem: z.string().nullable().optional(),
+  /** torch: a module with children of its own (a block, a stage). */
+  container: z.boolean().optional(),
+  /** torch: analysed by default (blocks, and weighted modules after their activation). */
+  suggested: z.boolean().optional()
 });
 export type LayerInfo = z.infer<typeof LayerInfo>;
 
@@ -171,8 +182,15 @@ export const ModelInfo = z.object({
   classes: z.number().int().nullable(),
   numInputs: z.number().int().nonnegative(),
   numOutputs: z.number().int().nonnegative(),
-  /** In graph order, without InputLayers; names are those of the exported TF.js model. */
+  /**
+   * In graph (torch: forward) order, without InputLayers; names are those of the exported
+   * model (torch: the submodules' dotted names).
+   */
   layers: z.array(LayerInfo),
+  /** The layer whose output is the logits; absent: the last layer. */
+  outputLayer: z.string().nullable().optional(),
+  /** torch: what tracing the model showed (data-dependent control flow, a final softmax). */
+  warnings: z.array(z.string()).optional(),
   /** Whether export is expected to work; when false, `problem` says why. */
   exportable: z.boolean(),
   problem: z.string().nullable(),
@@ -207,10 +225,11 @@ export const Inspection = z.object({
 });
 export type Inspection = z.infer<typeof Inspection>;
 
-/** `model.json`, `weights.bin` or `array:<role>`. */
+/** `model.json`, `weights.bin`, `model.onnx` or `array:<role>`. */
 export const PartName = z.union([
   z.literal('model.json'),
   z.literal('weights.bin'),
+  z.literal('model.onnx'),
   z.templateLiteral(['array:', ArrayRole])
 ]);
 export type PartName = z.infer<typeof PartName>;

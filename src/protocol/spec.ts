@@ -39,7 +39,10 @@ const SpecOptions = z.strictObject(
 );
 
 export const AnalysisSpec = z.strictObject({
-  /** TF.js layers model.json (its weight files next to it). */
+  /**
+   * TF.js layers model.json (its weight files next to it), or an .onnx file exported by the
+   * kernel plugin (a name ending in .onnx; run on ONNX Runtime).
+   */
   model: z.string().min(1),
   /** .npy [samples, ...inputShape]: the samples to analyse. */
   samples: z.string().min(1),

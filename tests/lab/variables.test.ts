@@ -21,6 +21,7 @@ test('input kinds from the sample shape', () => {
   assert.equal(inputKind([12, 64]), 'image');
   assert.equal(inputKind([12, 2]), 'sequence');
   assert.equal(inputKind([10, 20, 30]), 'sequence');
+  assert.equal(inputKind([3, 32, 32]), 'image');
 });
 
 test('automatic patch sizes divide the image and give about six patches a side', () => {
@@ -51,6 +52,25 @@ test('a patch holds every pixel and channel of its cell, row-major, channels las
     patchVariable(g, k).indices.forEach(i => all.add(i));
   }
   assert.equal(all.size, 32);
+});
+
+test('channels-first images (PyTorch) index channel planes', () => {
+  const g = imageGeometry([2, 4, 6], 2);
+  assert.deepEqual([g.height, g.width, g.channels, g.channelsFirst], [4, 6, 2, true]);
+  assert.deepEqual([g.rows, g.cols], [2, 3]);
+  const v = patchVariable(g, 4);
+  assert.equal(v.name, 'r2c2');
+  // Rows 2-3, columns 2-3 of plane 0 (offset 0) and plane 1 (offset 24).
+  assert.deepEqual(
+    [...v.indices].sort((a, b) => a - b),
+    [14, 15, 20, 21, 38, 39, 44, 45]
+  );
+  const all = new Set<number>();
+  for (let k = 0; k < 6; k++) {
+    patchVariable(g, k).indices.forEach(i => all.add(i));
+  }
+  assert.equal(all.size, 48);
+  assert.equal(imageGeometry([32, 32, 3], 4).channelsFirst, false);
 });
 
 test('salient patches are the ones that differ from the background', () => {

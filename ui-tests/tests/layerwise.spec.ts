@@ -4,12 +4,15 @@
  * SVG and PDF and check the files, and find the result again when the notebook reopens.
  */
 import { expect, galata, test } from '@jupyterlab/galata';
-import type { Download, Page } from '@playwright/test';
+import type { Download, Locator, Page } from '@playwright/test';
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { summarisePdf } from './pdf';
 
-const DEMO = path.resolve(__dirname, '..', '..', 'examples', 'demo.ipynb');
+const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
+const DEMO = path.join(EXAMPLES, 'demo.ipynb');
+const TORCH_DEMO = path.join(EXAMPLES, 'pytorch_demo.ipynb');
+/** The model cell of both example notebooks. */
 const MODEL_CELL = 3;
 /**
  * Small enough for 2 CPU cores: 2 samples, n = 4 patches (16 masked passes per sample), 500
@@ -25,10 +28,24 @@ const SETTINGS = {
 
 test.use({ mockSettings: { ...galata.DEFAULT_SETTINGS, 'layerwise:analyze': SETTINGS } });
 
-async function openDemo(page: Page, tmpPath: string): Promise<void> {
-  await page.contents.uploadFile(DEMO, `${tmpPath}/demo.ipynb`);
-  await page.notebook.openByPath(`${tmpPath}/demo.ipynb`);
-  await page.notebook.activate('demo.ipynb');
+async function openDemo(page: Page, tmpPath: string, notebook = DEMO): Promise<void> {
+  const name = path.basename(notebook);
+  await page.contents.uploadFile(notebook, `${tmpPath}/${name}`);
+  await page.notebook.openByPath(`${tmpPath}/${name}`);
+  await page.notebook.activate(name);
+}
+
+/** Runs the configured analysis; fails with the panel's message unless it ends done. */
+async function runToResult(panel: Locator): Promise<void> {
+  await panel.locator('.jp-Layerwise-run').click();
+  await expect(panel.locator('.jp-Layerwise-progress')).toBeVisible();
+  await expect(panel).toHaveAttribute('data-phase', /done|failed|cancelled/, {
+    timeout: 6 * 60_000
+  });
+  expect(
+    await panel.getAttribute('data-phase'),
+    (await panel.locator('.jp-Layerwise-message').textContent()) ?? ''
+  ).toBe('done');
 }
 
 async function analyzeModelCell(page: Page): Promise<void> {
@@ -91,16 +108,7 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
   await expect(panel).toHaveAttribute('data-phase', 'cancelled', { timeout: 60_000 });
   await expect(panel.locator('.jp-Layerwise-message')).toHaveText('The analysis was cancelled.');
 
-  await panel.locator('.jp-Layerwise-run').click();
-  await expect(panel.locator('.jp-Layerwise-progress')).toBeVisible();
-  // Fail fast with the panel's message when the job fails instead of waiting for 'done'.
-  await expect(panel).toHaveAttribute('data-phase', /done|failed|cancelled/, {
-    timeout: 6 * 60_000
-  });
-  expect(
-    await panel.getAttribute('data-phase'),
-    (await panel.locator('.jp-Layerwise-message').textContent()) ?? ''
-  ).toBe('done');
+  await runToResult(panel);
 
   const results = panel.locator('.jp-Layerwise-results');
   await expect(results).toHaveAttribute('data-rendered', 'and-final', { timeout: 60_000 });
@@ -188,4 +196,45 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
     'and-final',
     { timeout: 60_000 }
   );
+});
+
+test('a PyTorch model cell: its blocks are the layers, analysed on ONNX Runtime', async ({
+  page,
+  tmpPath
+}) => {
+  await openDemo(page, tmpPath, TORCH_DEMO);
+  await page.notebook.run();
+  const evaluate = await page.notebook.getCellTextOutput(MODEL_CELL + 1);
+  expect(evaluate?.join('')).toMatch(/test accuracy 0\.\d+/);
+
+  await analyzeModelCell(page);
+  const panel = page.locator('.jp-Layerwise-panel');
+  await expect(panel).toHaveAttribute('data-phase', 'configuring', { timeout: 120_000 });
+  await expect(panel.locator('.jp-Layerwise-modelSummary')).toContainText('Sequential');
+  // Each conv block and the hidden dense layer, tapped after its activation (or pooling);
+  // the last Linear gives the logits and is always analysed.
+  const checked = panel.locator('.jp-Layerwise-layer input:checked');
+  await expect(checked).toHaveCount(4);
+  expect(await checked.evaluateAll(boxes => boxes.map(b => b.getAttribute('data-layer')))).toEqual([
+    '1',
+    '5',
+    '7',
+    '8'
+  ]);
+  await expect(panel.locator('input[data-layer="8"]')).toBeDisabled();
+  // Channels-first 1x8x8 images get the patch grid of an image.
+  await expect(panel.locator('.jp-Layerwise-patch.jp-mod-selected')).toHaveCount(
+    SETTINGS.variables
+  );
+
+  await panel.locator('.jp-Layerwise-useCache').uncheck();
+  await runToResult(panel);
+  const results = panel.locator('.jp-Layerwise-results');
+  await expect(results).toHaveAttribute('data-rendered', 'and-final', { timeout: 60_000 });
+  await expect(results.locator('.jp-Layerwise-figure')).toHaveCount(5);
+  for (const figure of await results.locator('.jp-Layerwise-plot').all()) {
+    await expect(figure.locator('.main-svg').first()).toBeAttached();
+  }
+  await expect(results).toContainText('4 layers');
+  await expect(results).toContainText('onnxruntime');
 });

@@ -1,12 +1,15 @@
 /**
- * What the worker runs for one job: the uploaded model and arrays into the engine's
- * `analyze`, with its stage progress turned into one fraction of the whole job.
+ * What the worker runs for one job: the uploaded model (TF.js layers on tfjs, ONNX on ONNX
+ * Runtime) and arrays into the engine's `analyze`, with its stage progress turned into one
+ * fraction of the whole job. The probes train on tfjs whatever runs the model.
  */
-import type { AnalysisResult, CreateJobRequest } from '../../protocol/api';
+import type { AnalysisResult, CreateJobRequest, ModelRef } from '../../protocol/api';
 import { analyze, type AnalysisProgress, type AnalysisStage } from '../../engine/analyze';
+import type { ModelRunner } from '../../engine/runner';
 import { TfjsRunner } from '../../engine/tfjsRunner';
 import { UserError } from '../cli/errors';
 import { modelFromArtifacts } from '../modelLoader';
+import { OnnxRunner } from '../onnxRunner';
 import { selectBackend } from '../tfjsBackend';
 import { toFloat32, toLabels, type RawArray } from './arrays';
 import type { Executor, StageProgress } from './jobQueue';
@@ -80,6 +83,35 @@ export function createExecutor(
   };
   const rows = (a: RawArray) => a.shape[0] ?? 1;
 
+  /** The job's model as a runner; `close` frees the runner and what it was built from. */
+  const open = async (
+    model: ModelRef,
+    source: string
+  ): Promise<{ runner: ModelRunner; close: () => void }> => {
+    if (model.format === 'onnx') {
+      const runner = await OnnxRunner.create(upload(model.onnx, 'model.onnx').bytes, source);
+      return { runner, close: () => runner.dispose() };
+    }
+    const layers = await modelFromArtifacts(
+      upload(model.modelJson, 'model.modelJson').bytes.toString('utf8'),
+      upload(model.weights, 'model.weights').bytes,
+      'model.json'
+    );
+    try {
+      const runner = new TfjsRunner(layers);
+      return {
+        runner,
+        close: () => {
+          runner.dispose();
+          layers.dispose();
+        }
+      };
+    } catch (error) {
+      layers.dispose();
+      throw error;
+    }
+  };
+
   const execute = async (
     request: CreateJobRequest,
     signal: AbortSignal,
@@ -97,16 +129,11 @@ export function createExecutor(
             inputs: array(request.training.inputs, 'training.inputs'),
             labels: array(request.training.labels, 'training.labels')
           };
-    const model = await modelFromArtifacts(
-      upload(request.model.modelJson, 'model.modelJson').bytes.toString('utf8'),
-      upload(request.model.weights, 'model.weights').bytes,
-      'model.json'
-    );
-    let runner: TfjsRunner | null = null;
+    const source = request.model.source ?? request.name ?? 'uploaded model';
+    const { runner, close } = await open(request.model, source);
     try {
-      runner = new TfjsRunner(model);
       const fractions = stageFractions();
-      return await analyze(
+      const result = await analyze(
         {
           runner,
           samples: { data: toFloat32(samples, 'samples'), count: rows(samples) },
@@ -117,15 +144,19 @@ export function createExecutor(
             labels: toLabels(training.labels, 'training.labels')
           },
           options: request.options,
-          source: request.model.source ?? request.name ?? 'uploaded model',
+          source,
           toolVersion,
           signal
         },
         progress => onProgress(fractions(progress))
       );
+      if (runner.runner === 'onnx') {
+        // OnnxRunner says 'cpu' or 'cuda', which reads like a tfjs backend in the result.
+        result.runtime.backend = `onnxruntime-${runner.backend}`;
+      }
+      return result;
     } finally {
-      runner?.dispose();
-      model.dispose();
+      close();
     }
   };
 

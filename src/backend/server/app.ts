@@ -88,8 +88,12 @@ function firstDim(info: UploadInfo): number {
 
 /** Shape checks that need no model, so obvious mistakes fail at submit time. */
 function checkShapes(ctx: AppContext, request: CreateJobRequest): void {
-  requireUpload(ctx, request.model.modelJson, 'model-json', 'model.modelJson');
-  requireUpload(ctx, request.model.weights, 'weights', 'model.weights');
+  if (request.model.format === 'onnx') {
+    requireUpload(ctx, request.model.onnx, 'onnx', 'model.onnx');
+  } else {
+    requireUpload(ctx, request.model.modelJson, 'model-json', 'model.modelJson');
+    requireUpload(ctx, request.model.weights, 'weights', 'model.weights');
+  }
   const samples = requireUpload(ctx, request.samples, 'array', 'samples');
   if (!samples.shape || samples.shape.length < 2 || samples.shape[0] === 0) {
     throw new HttpError(
@@ -162,6 +166,7 @@ function routes(ctx: AppContext): Route[] {
     },
     { method: 'POST', pattern: /^\/api\/uploads\/model-json$/, handler: upload('model-json') },
     { method: 'POST', pattern: /^\/api\/uploads\/weights$/, handler: upload('weights') },
+    { method: 'POST', pattern: /^\/api\/uploads\/onnx$/, handler: upload('onnx') },
     { method: 'POST', pattern: /^\/api\/uploads\/array$/, handler: upload('array') },
     {
       method: 'GET',

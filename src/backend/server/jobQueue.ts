@@ -47,7 +47,10 @@ function shortMessage(error: unknown): string {
 
 /** The uploads a request needs. */
 export function uploadIdsOf(request: CreateJobRequest): string[] {
-  const ids = [request.model.modelJson, request.model.weights, request.samples];
+  const ids =
+    request.model.format === 'onnx'
+      ? [request.model.onnx, request.samples]
+      : [request.model.modelJson, request.model.weights, request.samples];
   if (request.sampleLabels !== undefined) {
     ids.push(request.sampleLabels);
   }

@@ -23,11 +23,15 @@ export function canonicalJson(value: unknown): string {
 export function resultKey(request: CreateJobRequest, toolVersion: string): string {
   const identity = {
     tool: toolVersion,
-    model: {
-      format: request.model.format,
-      modelJson: request.model.modelJson,
-      weights: request.model.weights
-    },
+    // Spelled out per format so that the keys of TF.js models stay what they were.
+    model:
+      request.model.format === 'onnx'
+        ? { format: 'onnx', onnx: request.model.onnx }
+        : {
+            format: request.model.format,
+            modelJson: request.model.modelJson,
+            weights: request.model.weights
+          },
     samples: request.samples,
     sampleLabels: request.sampleLabels ?? null,
     training: request.training ?? null,

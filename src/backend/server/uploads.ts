@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DTYPE_BYTES, type ArrayDType, type UploadInfo, type UploadKind } from '../../protocol/api';
+import { readMetadataProps } from '../onnxMetadata';
 import { HttpError } from './http';
 
 export interface StoredUpload {
@@ -59,6 +60,28 @@ function checkModelJson(bytes: Buffer): void {
   }
 }
 
+/**
+ * Only that the bytes are a protobuf message: whether ONNX Runtime can run the graph shows
+ * when a job loads it, with the reason.
+ */
+function checkOnnx(bytes: Buffer): void {
+  let problem = bytes.length === 0 ? 'the body is empty' : null;
+  if (problem === null) {
+    try {
+      readMetadataProps(bytes);
+    } catch (error) {
+      problem = `it is not a protobuf message: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  if (problem !== null) {
+    throw new HttpError(
+      400,
+      'bad-model',
+      `not an ONNX model (${problem}); upload the .onnx file exported from the model`
+    );
+  }
+}
+
 export class UploadStore {
   private readonly uploads = new Map<string, StoredUpload>();
   private readonly pins = new Map<string, number>();
@@ -78,6 +101,8 @@ export class UploadStore {
       checkArray(bytes, meta);
     } else if (kind === 'model-json') {
       checkModelJson(bytes);
+    } else if (kind === 'onnx') {
+      checkOnnx(bytes);
     }
     const id = contentId(kind, bytes, meta);
     const existing = this.touch(id);

@@ -351,7 +351,7 @@ export class AnalysisModel {
       sampleLabels: s?.sampleLabels ?? null,
       trainInputs: s?.trainInputs ?? null,
       trainLabels: s?.trainLabels ?? null,
-      layers: info?.layers.filter(l => l.hasWeights).map(l => l.name) ?? []
+      layers: info?.layers.filter(l => l.suggested ?? l.hasWeights).map(l => l.name) ?? []
     };
     this._changed.emit('modelInfo');
   }

@@ -16,7 +16,7 @@ export function inputKind(shape: readonly number[], dtype: string | null = null)
   if (shape.length === 2 && shape[0] >= 4 && shape[1] >= 4) {
     return 'image';
   }
-  if (shape.length === 3 && shape[2] <= 4) {
+  if (shape.length === 3 && (shape[2] <= 4 || shape[0] <= 4)) {
     return 'image';
   }
   return 'sequence';
@@ -26,6 +26,8 @@ export interface IImageGeometry {
   height: number;
   width: number;
   channels: number;
+  /** [channels, height, width], as PyTorch lays images out; else [height, width, channels]. */
+  channelsFirst: boolean;
   patch: number;
   rows: number;
   cols: number;
@@ -55,16 +57,21 @@ export function autoPatchSize(height: number, width: number): number {
   return best;
 }
 
-/** An image sample's geometry (channels last, as Keras lays images out). */
+/**
+ * An image sample's geometry: channels last as Keras lays images out, or channels first as
+ * PyTorch does when the first axis is short (at most 4) and the last is not.
+ */
 export function imageGeometry(shape: readonly number[], patchSize: number): IImageGeometry {
-  const [height, width] = shape;
-  const channels = shape.length > 2 ? shape[2] : 1;
+  const channelsFirst = shape.length === 3 && shape[0] <= 4 && shape[2] > 4;
+  const [height, width] = channelsFirst ? shape.slice(1) : shape;
+  const channels = channelsFirst ? shape[0] : shape.length > 2 ? shape[2] : 1;
   const patch =
     patchSize > 0 ? Math.min(patchSize, Math.min(height, width)) : autoPatchSize(height, width);
   return {
     height,
     width,
     channels,
+    channelsFirst,
     patch,
     rows: Math.ceil(height / patch),
     cols: Math.ceil(width / patch)
@@ -76,6 +83,11 @@ export interface IVariable {
   indices: number[];
 }
 
+/** Flat index of channel `ch` of pixel `p` (row-major over the image) in one sample. */
+export function pixelOffset(g: IImageGeometry, p: number, ch: number): number {
+  return g.channelsFirst ? ch * g.height * g.width + p : p * g.channels + ch;
+}
+
 /** Patch k (row-major over the grid) as the flat indices of all its pixels and channels. */
 export function patchVariable(g: IImageGeometry, k: number): IVariable {
   const r = Math.floor(k / g.cols);
@@ -84,7 +96,7 @@ export function patchVariable(g: IImageGeometry, k: number): IVariable {
   for (let y = r * g.patch; y < Math.min((r + 1) * g.patch, g.height); y++) {
     for (let x = c * g.patch; x < Math.min((c + 1) * g.patch, g.width); x++) {
       for (let ch = 0; ch < g.channels; ch++) {
-        indices.push((y * g.width + x) * g.channels + ch);
+        indices.push(pixelOffset(g, y * g.width + x, ch));
       }
     }
   }
@@ -97,7 +109,7 @@ export function pixelIntensity(sample: ArrayLike<number>, g: IImageGeometry): Fl
   for (let p = 0; p < out.length; p++) {
     let sum = 0;
     for (let ch = 0; ch < g.channels; ch++) {
-      sum += Number(sample[p * g.channels + ch]);
+      sum += Number(sample[pixelOffset(g, p, ch)]);
     }
     out[p] = sum / g.channels;
   }

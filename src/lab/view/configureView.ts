@@ -194,12 +194,13 @@ export class ConfigureView extends Widget {
       this.pickerHost
     );
     const modelLayers = info?.layers ?? [];
-    const layerBoxes = modelLayers.map((layer, i) => {
-      const isOutput = i === modelLayers.length - 1;
+    const outputLayer = info?.outputLayer ?? modelLayers.at(-1)?.name;
+    const layerBoxes = modelLayers.map(layer => {
+      const isOutput = layer.name === outputLayer;
       const box = h('input', {
         type: 'checkbox',
         checked: isOutput || f.layers.includes(layer.name),
-        disabled: isOutput,
+        disabled: isOutput || !layer.supported,
         'data-layer': layer.name
       });
       box.addEventListener('change', () => {
@@ -215,7 +216,7 @@ export class ConfigureView extends Widget {
         'label',
         {
           class: 'jp-Layerwise-layer',
-          title: isOutput ? 'The output layer is always analysed.' : ''
+          title: isOutput ? 'The output layer is always analysed.' : (layer.problem ?? '')
         },
         box,
         `${layer.name} `,

@@ -5,6 +5,7 @@
 import type { AnalysisModel } from '../model/analysisModel';
 import {
   imageGeometry,
+  pixelOffset,
   pixelIntensity,
   salientPatches,
   sequenceWidth,
@@ -129,7 +130,7 @@ function drawImage(canvas: HTMLCanvasElement, sample: Float32Array, g: IImageGeo
   const span = hi > lo ? hi - lo : 1;
   for (let p = 0; p < g.width * g.height; p++) {
     for (let ch = 0; ch < 3; ch++) {
-      const v = colour ? sample[p * 3 + ch] : intensity[p];
+      const v = colour ? sample[pixelOffset(g, p, ch)] : intensity[p];
       pixels.data[p * 4 + ch] = Math.round(((v - lo) / span) * 255);
     }
     pixels.data[p * 4 + 3] = 255;
