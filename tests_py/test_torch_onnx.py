@@ -347,3 +347,32 @@ def test_analysis_end_to_end_on_the_transformer(tmp_path: Path) -> None:
         target = result["samples"][s]["target"]
         assert abs(per_layer[-1]["vEmpty"] - log_odds(empty[s], target)) < 1e-4
         assert per_layer[-1]["solve"] is not None
+
+
+def test_analysis_end_to_end_on_the_resnet(tmp_path: Path) -> None:
+    model = resnet20()
+    rng = np.random.default_rng(7)
+    train = rng.normal(size=(48, 3, 32, 32)).astype(np.float32)
+    samples = rng.normal(size=(1, 3, 32, 32)).astype(np.float32)
+    with torch.no_grad():
+        train_labels = model.eval()(torch.from_numpy(train)).argmax(1).numpy()
+    blocks = ["layer1.2", "layer2.2", "layer3.2"]
+    model_bytes = export_onnx(model, samples, blocks)
+    # Four variables: the image's quadrants, every channel (channels first).
+    index = np.arange(3 * 32 * 32).reshape(3, 32, 32)
+    quadrants = [
+        index[:, r : r + 16, c : c + 16].ravel().tolist() for r in (0, 16) for c in (0, 16)
+    ]
+    result = analysis(
+        tmp_path,
+        model_bytes,
+        {"samples": samples, "trainInputs": train, "trainLabels": train_labels},
+        {"variables": quadrants, "layers": blocks, "probe": {"maxEpochs": 10}},
+    )
+    assert [layer["name"] for layer in result["layers"]] == [*blocks, "fc"]
+    with torch.no_grad():
+        full = model(torch.from_numpy(samples)).numpy()[0]
+    target = result["samples"][0]["target"]
+    assert target == int(full.argmax())
+    assert abs(result["perSample"][0][-1]["vFull"] - log_odds(full, target)) < 1e-4
+    assert all(layer["solve"] is not None for layer in result["perSample"][0])
