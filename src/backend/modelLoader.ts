@@ -107,18 +107,29 @@ async function readOrFail(path: string, what: string): Promise<Buffer> {
   }
 }
 
-/** Loads model.json and the weight files its manifest names (paths relative to it). */
-export async function loadModelFromDisk(modelJsonPath: string): Promise<LoadedModel> {
+/**
+ * model.json's text and the weight files its manifest names (paths relative to it), as
+ * modelFromArtifacts takes them.
+ */
+export async function readModelArtifacts(
+  modelJsonPath: string
+): Promise<{ modelJson: string; weights: Buffer; path: string }> {
   const path = resolve(modelJsonPath);
-  const text = (await readOrFail(path, 'model')).toString('utf8');
-  const json = parseModelJson(text, path);
+  const modelJson = (await readOrFail(path, 'model')).toString('utf8');
+  const json = parseModelJson(modelJson, path);
   const shards: Buffer[] = [];
   for (const group of json.weightsManifest) {
     for (const shard of group.paths) {
       shards.push(await readOrFail(join(dirname(path), shard), 'weights file'));
     }
   }
-  const model = await modelFromArtifacts(text, Buffer.concat(shards), path);
+  return { modelJson, weights: Buffer.concat(shards), path };
+}
+
+/** Loads model.json and its weight files. */
+export async function loadModelFromDisk(modelJsonPath: string): Promise<LoadedModel> {
+  const { modelJson, weights, path } = await readModelArtifacts(modelJsonPath);
+  const model = await modelFromArtifacts(modelJson, weights, path);
   return { model, source: modelJsonPath };
 }
 

@@ -3,6 +3,7 @@
  * Runtime) and arrays into the engine's `analyze`, with its stage progress turned into one
  * fraction of the whole job. The probes train on tfjs whatever runs the model.
  */
+import { availableParallelism } from 'node:os';
 import type { AnalysisResult, CreateJobRequest, ModelRef } from '../../protocol/api';
 import { analyze, type AnalysisProgress, type AnalysisStage } from '../../engine/analyze';
 import type { ModelRunner } from '../../engine/runner';
@@ -11,6 +12,7 @@ import { UserError } from '../cli/errors';
 import { modelFromArtifacts } from '../modelLoader';
 import { OnnxRunner } from '../onnxRunner';
 import { selectBackend } from '../tfjsBackend';
+import { WasmPoolRunner } from '../wasmPoolRunner';
 import { toFloat32, toLabels, type RawArray } from './arrays';
 import type { Executor, StageProgress } from './jobQueue';
 import type { UploadStore } from './uploads';
@@ -92,11 +94,13 @@ export function createExecutor(
       const runner = await OnnxRunner.create(upload(model.onnx, 'model.onnx').bytes, source);
       return { runner, close: () => runner.dispose() };
     }
-    const layers = await modelFromArtifacts(
-      upload(model.modelJson, 'model.modelJson').bytes.toString('utf8'),
-      upload(model.weights, 'model.weights').bytes,
-      'model.json'
-    );
+    const modelJson = upload(model.modelJson, 'model.modelJson').bytes.toString('utf8');
+    const weights = upload(model.weights, 'model.weights').bytes;
+    if (backend === 'wasm' && availableParallelism() > 1) {
+      const runner = await WasmPoolRunner.create(modelJson, weights, 'model.json');
+      return { runner, close: () => runner.dispose() };
+    }
+    const layers = await modelFromArtifacts(modelJson, weights, 'model.json');
     try {
       const runner = new TfjsRunner(layers);
       return {

@@ -103,7 +103,9 @@ export class ConfigureView extends Widget {
               `${info.layers.length} layers`
           )
         : null,
-      ...inspection.warnings.map(w => h('p', { class: 'jp-Layerwise-warning' }, w))
+      ...[...inspection.warnings, ...(info?.warnings ?? [])].map(w =>
+        h('p', { class: 'jp-Layerwise-warning' }, w)
+      )
     );
     const data = h(
       'fieldset',
