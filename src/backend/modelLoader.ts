@@ -3,10 +3,11 @@
  * loaded through tf.io.fromMemory so no file:// handler (tfjs-node) is needed. Every way a
  * model can be unusable ends in an AnalysisInputError naming the file and the reason.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { AnalysisInputError } from '../engine/errors';
+import { readInputFile } from './inputFiles';
 
 export interface LoadedModel {
   model: tf.LayersModel;
@@ -94,19 +95,6 @@ export async function modelFromArtifacts(
   }
 }
 
-async function readOrFail(path: string, what: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new AnalysisInputError(
-      code === 'ENOENT'
-        ? `${what} ${path}: no such file`
-        : `${what} ${path}: cannot be read (${code})`
-    );
-  }
-}
-
 /**
  * model.json's text and the weight files its manifest names (paths relative to it), as
  * modelFromArtifacts takes them.
@@ -115,12 +103,12 @@ export async function readModelArtifacts(
   modelJsonPath: string
 ): Promise<{ modelJson: string; weights: Buffer; path: string }> {
   const path = resolve(modelJsonPath);
-  const modelJson = (await readOrFail(path, 'model')).toString('utf8');
+  const modelJson = (await readInputFile(path, 'model')).toString('utf8');
   const json = parseModelJson(modelJson, path);
   const shards: Buffer[] = [];
   for (const group of json.weightsManifest) {
     for (const shard of group.paths) {
-      shards.push(await readOrFail(join(dirname(path), shard), 'weights file'));
+      shards.push(await readInputFile(join(dirname(path), shard), 'weights file'));
     }
   }
   return { modelJson, weights: Buffer.concat(shards), path };

@@ -3,8 +3,9 @@
  * little-endian, C-ordered numeric types the analysis needs are supported; anything else is
  * refused with a message that says how to convert it in NumPy.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { AnalysisInputError } from '../engine/errors';
+import { readInputFile } from './inputFiles';
 
 export type NpyDType = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8';
 
@@ -196,18 +197,7 @@ export function encodeNpy(array: { shape: number[]; data: NpyData }): Uint8Array
 }
 
 export async function readNpy(path: string): Promise<NpyArray> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new AnalysisInputError(
-      code === 'ENOENT'
-        ? `${path}: no such file`
-        : `${path}: cannot be read (${code ?? (error as Error).message})`
-    );
-  }
-  return parseNpy(bytes, path);
+  return parseNpy(await readInputFile(path), path);
 }
 
 /** Writes atomically: a reader never sees a half-written file. */

@@ -13,11 +13,11 @@
  * converted, and a value that is not an integer (a fractional baseline) is refused.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AnalysisInputError } from '../engine/errors';
 import type { ForwardOutputs, LayerDescriptor, ModelRunner } from '../engine/runner';
+import { readInputFile } from './inputFiles';
 import { LayerwiseOnnxMetadata, METADATA_KEY, readMetadataProps } from './onnxMetadata';
 
 export interface OnnxRunnerOptions {
@@ -464,14 +464,5 @@ export async function loadOnnxRunner(
   path: string,
   options: OnnxRunnerOptions = {}
 ): Promise<OnnxRunner> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new AnalysisInputError(
-      code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot be read (${code})`
-    );
-  }
-  return OnnxRunner.create(bytes, path, options);
+  return OnnxRunner.create(await readInputFile(path), path, options);
 }
