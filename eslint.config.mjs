@@ -42,5 +42,31 @@ export default tseslint.config(
         }
       ]
     }
+  },
+  {
+    files: ['src/figures/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                'fs',
+                'node:*',
+                'http',
+                'https',
+                'path',
+                'plotly*',
+                '../backend/*',
+                '../lab/*'
+              ],
+              message:
+                'Figures are plain Plotly specs shared by the panel and the report: no DOM, Node or Plotly.'
+            }
+          ]
+        }
+      ]
+    }
   }
 );

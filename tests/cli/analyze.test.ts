@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { PART_LABELS } from '../../src/figures/builders';
 import { saveModelToDir } from '../../src/backend/modelLoader';
 import { writeNpy } from '../../src/backend/npy';
 import { AnalysisResult } from '../../src/protocol/result';
@@ -150,21 +151,25 @@ describe('layerwise analyze', () => {
       variants: Record<string, { data: { name: string; x: unknown; y: (number | null)[] }[] }>;
     }[];
     const ids = figures.map(f => f.id);
-    for (const id of ['overlap', 'completeness', 'redundancy', 'salient', 'strength']) {
+    for (const id of ['strength', 'completeness', 'salient', 'tracking']) {
       assert.ok(ids.includes(`and-${id}`) && ids.includes(`or-${id}`), id);
     }
-    assert.ok(ids.includes('probe-accuracy'));
-    // The stacked bars of Fig. 3a carry the result's own numbers, layer by layer and order by order.
-    const bars = figures.find(f => f.id === 'and-overlap')!.variants.final.data;
-    const overlap = bars.find(t => t.name === 'overlap')!;
-    const [layerAxis, orderAxis] = overlap.x as string[][];
-    overlap.y.forEach((y, i) => {
-      const layer = result.metrics.final.find(l => l.layer === layerAxis[i])!;
-      const metrics = layer.and.find(m => `${m.order}` === orderAxis[i]);
-      assert.equal(y, metrics ? metrics.overlap : null);
+    assert.ok(ids.includes('probes'));
+    // The bars of Fig. 3a (one facet per layer) carry the result's own numbers.
+    const bars = figures.find(f => f.id === 'and-strength')!.variants.final.data;
+    const overlap = bars.filter(t => t.name === PART_LABELS.final.overlap);
+    assert.equal(overlap.length, result.metrics.final.length);
+    result.metrics.final.forEach((layer, i) => {
+      assert.deepEqual(
+        overlap[i].x,
+        layer.and.map(m => m.order)
+      );
+      assert.deepEqual(
+        overlap[i].y,
+        layer.and.map(m => m.overlap)
+      );
     });
-    assert.deepEqual([...new Set(layerAxis)], ['hidden', 'out']);
-    const probe = figures.find(f => f.id === 'probe-accuracy')!.variants.final.data;
+    const probe = figures.find(f => f.id === 'probes')!.variants.final.data;
     assert.deepEqual(probe[0].y, [result.layers[0].probe!.trainAccuracy]);
   });
 

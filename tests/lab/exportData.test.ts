@@ -5,8 +5,8 @@ import { figureCsv, figureJson } from '../../src/lab/export/data';
 import { EXPORT_PRESETS, exportSize } from '../../src/lab/export/presets';
 import { safeFileName } from '../../src/lab/export/fileName';
 import { pdfSafeText } from '../../src/lab/export/pdfText';
-import { strengthFigure, type IFigure } from '../../src/lab/plots/figures';
-import { paperTheme } from '../../src/lab/plots/theme';
+import { strengthFigure, type IFigure } from '../../src/figures/builders';
+import { paperTheme } from '../../src/figures/theme';
 import { DEFAULT_SETTINGS, readSettings } from '../../src/lab/settings';
 import { sampleResult } from './fixtures';
 

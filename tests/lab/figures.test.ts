@@ -9,11 +9,13 @@ import {
   probeFigure,
   salientFigure,
   strengthFigure,
+  strongestTracked,
   subsetLabel,
   trackingFigure,
   type IFigureView
-} from '../../src/lab/plots/figures';
-import { jupyterTheme, orderColor, paperTheme } from '../../src/lab/plots/theme';
+} from '../../src/figures/builders';
+import { orderColor, paperTheme } from '../../src/figures/theme';
+import { jupyterTheme } from '../../src/lab/plots/jupyterTheme';
 import { sampleResult } from './fixtures';
 
 const theme = paperTheme(12);
@@ -148,4 +150,14 @@ test('order colours run from the first to the last stop', () => {
   assert.equal(orderColor(1, 5), '#440154');
   assert.equal(orderColor(5, 5), '#b5a626');
   assert.notEqual(orderColor(2, 5), orderColor(3, 5));
+});
+
+test('strongest tracked interactions: by peak |strength|, whatever the sign', () => {
+  const tracking = sampleResult().tracking;
+  assert.deepEqual(
+    strongestTracked(tracking, 2).map(t => t.mask),
+    [1, 3]
+  );
+  assert.equal(strongestTracked(tracking, 10).length, 3);
+  assert.equal(tracking[0].mask, 3, 'the input is not reordered');
 });

@@ -3,7 +3,7 @@
  * them: the view (AND/OR, reference layer) and the analysis options of the result.
  */
 import type { AnalysisResult } from '../../protocol/result';
-import type { Cell, IFigure, IFigureView } from '../plots/figures';
+import type { Cell, IFigure, IFigureView } from '../../figures/builders';
 
 function csvCell(value: Cell): string {
   if (value === null) {

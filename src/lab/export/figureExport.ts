@@ -3,9 +3,9 @@
  * (paths and text, not a picture of the plot), PNG at a chosen scale. Every export is laid
  * out at the preset's size with the paper theme, independent of the panel's size and theme.
  */
-import type { IFigure } from '../plots/figures';
+import type { IFigure } from '../../figures/builders';
 import { loadPlotly, type IPlotlyFigure } from '../plots/plotlyApi';
-import { paperTheme, type IPlotTheme } from '../plots/theme';
+import { paperTheme, type IPlotTheme } from '../../figures/theme';
 import { pdfSafeText } from './pdfText';
 import { exportSize, type IExportPreset, type IExportSize } from './presets';
 

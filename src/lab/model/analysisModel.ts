@@ -8,7 +8,7 @@ import type { Progress } from '../../protocol/api';
 import type { ArrayInfo, Inspection, ModelInfo } from '../../protocol/kernelMessages';
 import type { AnalysisOptionsInput } from '../../protocol/options';
 import type { AnalysisResult } from '../../protocol/result';
-import type { InteractionKind, Reference } from '../plots/figures';
+import type { InteractionKind, Reference } from '../../figures/builders';
 import type { ILayerwiseSettings } from '../settings';
 import {
   estimateCost,

@@ -2,7 +2,7 @@
  * The slice of Plotly's API the panel uses, and its lazy loader: the bundle (about 1 MB) is
  * fetched the first time a plot is drawn, not when JupyterLab starts.
  */
-import type { Layout, Trace } from './figures';
+import type { Layout, Trace } from '../../figures/builders';
 
 export interface IPlotlyFigure {
   data: Trace[];

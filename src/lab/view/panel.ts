@@ -3,7 +3,7 @@
  */
 import { Panel, Widget } from '@lumino/widgets';
 import type { AnalysisModel, Phase } from '../model/analysisModel';
-import type { IPlotTheme } from '../plots/theme';
+import type { IPlotTheme } from '../../figures/theme';
 import { ConfigureView } from './configureView';
 import { h } from './dom';
 import { ProgressView } from './progressView';

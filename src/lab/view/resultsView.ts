@@ -15,12 +15,12 @@ import type { AnalysisModel } from '../model/analysisModel';
 import {
   buildFigure,
   FIGURE_IDS,
+  plotHeight,
   type FigureId,
-  type IFigure,
   type IFigureView
-} from '../plots/figures';
+} from '../../figures/builders';
+import type { IPlotTheme } from '../../figures/theme';
 import { loadPlotly, type IPlotly } from '../plots/plotlyApi';
-import type { IPlotTheme } from '../plots/theme';
 import { h, segmented } from './dom';
 
 export type ExportFormat = 'svg' | 'pdf' | 'png' | 'csv' | 'json';
@@ -276,18 +276,6 @@ export class ResultsView extends Widget {
       button.disabled = false;
     }
   }
-}
-
-function plotHeight(figure: IFigure): number {
-  if (figure.id === 'tracking') {
-    const rows = (figure.layout.yaxis as { tickvals?: unknown[] }).tickvals?.length ?? 0;
-    return Math.max(260, 120 + rows * 18);
-  }
-  if (figure.id === 'strength') {
-    const grid = figure.layout.grid as { rows: number } | undefined;
-    return 120 + 170 * (grid?.rows ?? 1);
-  }
-  return figure.id === 'completeness' ? 420 : 340;
 }
 
 function summarise(result: AnalysisResult): HTMLElement[] {

@@ -1,10 +1,15 @@
 /**
- * The panel's figures as plain Plotly specs built from an AnalysisResult: no DOM, no Plotly
- * import, so the same specs serve the screen (JupyterLab theme) and exports (paper theme)
- * and can be checked in node tests. Each figure carries the table of numbers it plots, which
- * is what the CSV/JSON exports write.
+ * The figures of an AnalysisResult as plain Plotly specs: no DOM, no Plotly import, so the
+ * same specs serve the JupyterLab panel (its screen theme), the panel's exports and the CLI's
+ * report.html (paper theme), and can be checked in node tests. Each figure carries the table
+ * of numbers it plots, which is what the CSV/JSON exports write.
  */
-import type { AnalysisResult, LayerMetrics, OrderMetrics } from '../../protocol/result';
+import type {
+  AnalysisResult,
+  LayerMetrics,
+  OrderMetrics,
+  TrackedInteraction
+} from '../protocol/result';
 import type { IPlotTheme } from './theme';
 
 export type InteractionKind = 'and' | 'or';
@@ -37,8 +42,15 @@ export interface IFigure {
   table: IFigureTable;
 }
 
-export type FigureId = 'strength' | 'completeness' | 'salient' | 'tracking' | 'probes';
+export type FigureId =
+  | 'strength'
+  | 'completeness'
+  | 'salient'
+  | 'tracking'
+  | 'probes'
+  | 'stability';
 
+/** The panel's figures; the report adds the stability figure where the result has one. */
 export const FIGURE_IDS: readonly FigureId[] = [
   'strength',
   'completeness',
@@ -47,7 +59,7 @@ export const FIGURE_IDS: readonly FigureId[] = [
   'probes'
 ];
 
-const KIND_LABEL: Record<InteractionKind, string> = { and: 'AND', or: 'OR' };
+export const KIND_LABEL: Record<InteractionKind, string> = { and: 'AND', or: 'OR' };
 
 /**
  * Overlap / forget / new compare an earlier and a later layer: against the final layer the
@@ -119,6 +131,17 @@ function baseLayout(theme: IPlotTheme): Layout {
     xaxis: { ...axis },
     yaxis: { ...axis },
     hoverlabel: { font: { family: theme.fontFamily } }
+  };
+}
+
+/** A line with markers: every curve of every figure looks the same. */
+function curve(color: string, trace: Trace): Trace {
+  return {
+    type: 'scatter',
+    mode: 'lines+markers',
+    line: { color, width: 1.5 },
+    marker: { color, size: 5 },
+    ...trace
   };
 }
 
@@ -240,15 +263,11 @@ export function completenessFigure(
   for (const order of orders) {
     const byLayer = metrics.map(l => l[view.kind].find(m => m.order === order));
     const color = theme.orderColor(order, maxOrder);
-    const common = {
-      type: 'scatter',
-      mode: 'lines+markers',
+    const common = curve(color, {
       x: layers,
       name: `order ${order}`,
-      legendgroup: `order ${order}`,
-      line: { color, width: 1.5 },
-      marker: { color, size: 5 }
-    };
+      legendgroup: `order ${order}`
+    });
     data.push({
       ...common,
       y: byLayer.map(m => ratioAt(m, 'completeness')),
@@ -341,6 +360,19 @@ export function divergingColor(value: number, zmax: number, scale: [number, stri
   return `rgb(${rgb0.map((v, k) => Math.round(v + (rgb1[k] - v) * f)).join(',')})`;
 }
 
+/** The largest |strength| of a tracked interaction over the layers. */
+export function peakStrength(t: TrackedInteraction): number {
+  return t.strength.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+}
+
+/** The `limit` tracked interactions with the largest peak strength, strongest first. */
+export function strongestTracked(
+  tracking: readonly TrackedInteraction[],
+  limit: number
+): TrackedInteraction[] {
+  return [...tracking].sort((a, b) => peakStrength(b) - peakStrength(a)).slice(0, limit);
+}
+
 /**
  * Layers x interactions heat map: the strongest tracked interactions (signed, normalised,
  * sample-averaged strength), so one pattern can be followed through the network; a dot marks
@@ -355,14 +387,12 @@ export function trackingFigure(
 ): IFigure {
   const layers = result.layers.map(l => l.name);
   const names = result.variables.names;
-  const peak = (s: readonly number[]) => s.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
-  const tracked = result.tracking
-    .filter(t => t.kind === view.kind)
-    .sort((a, b) => peak(b.strength) - peak(a.strength))
-    .slice(0, Math.max(1, view.heatmapInteractions))
-    .sort((a, b) => a.order - b.order || a.mask - b.mask);
+  const tracked = strongestTracked(
+    result.tracking.filter(t => t.kind === view.kind),
+    Math.max(1, view.heatmapInteractions)
+  ).sort((a, b) => a.order - b.order || a.mask - b.mask);
   const labels = tracked.map(t => subsetLabel(t.mask, names));
-  const zmax = Math.max(1e-12, ...tracked.map(t => peak(t.strength)));
+  const zmax = Math.max(1e-12, ...tracked.map(peakStrength));
   const shapes: Record<string, unknown>[] = [];
   const cx: number[] = [];
   const cy: number[] = [];
@@ -475,16 +505,8 @@ export function probeFigure(
   const train = probed.map(l => l.probe?.trainAccuracy ?? null);
   const heldOut = probed.map(l => l.probe?.heldOutAccuracy ?? null);
   const chance = result.model.classes > 0 ? 1 / Math.max(result.model.classes, 2) : null;
-  const line = (name: string, y: (number | null)[], color: string): Trace => ({
-    type: 'scatter',
-    mode: 'lines+markers',
-    name,
-    x: layers,
-    y,
-    line: { color, width: 1.5 },
-    marker: { color, size: 5 },
-    hovertemplate: `%{x}<br>${name}: %{y:.3f}<extra></extra>`
-  });
+  const line = (name: string, y: (number | null)[], color: string): Trace =>
+    curve(color, { name, x: layers, y, hovertemplate: `%{x}<br>${name}: %{y:.3f}<extra></extra>` });
   const data = [
     line('train accuracy', train, theme.train),
     line('held-out accuracy', heldOut, theme.heldOut)
@@ -522,6 +544,42 @@ export function probeFigure(
   };
 }
 
+/**
+ * Method.md 6: stability = |mean| / std of an interaction over noisy copies of the input, by
+ * order, one curve per layer. Empty when the analysis did not measure it.
+ */
+export function stabilityFigure(
+  result: AnalysisResult,
+  view: IFigureView,
+  theme: IPlotTheme
+): IFigure {
+  const byLayer = (result.stability ?? []).filter(s => s.kind === view.kind);
+  const rows: Cell[][] = [];
+  const data: Trace[] = byLayer.map((entry, i) => {
+    const color = theme.orderColor(i + 1, byLayer.length);
+    for (const s of entry.stability) {
+      rows.push([entry.layer, s.order, s.value]);
+    }
+    return curve(color, {
+      name: entry.layer,
+      x: entry.stability.map(s => s.order),
+      y: entry.stability.map(s => s.value),
+      hovertemplate: `${entry.layer}, order %{x}<br>stability: %{y:.3g}<extra></extra>`
+    });
+  });
+  const layout = baseLayout(theme);
+  layout.xaxis = { ...(layout.xaxis as object), dtick: 1, title: { text: 'order' } };
+  layout.yaxis = { ...(layout.yaxis as object), title: { text: 'stability (|mean| / std)' } };
+  return {
+    id: 'stability',
+    title: `${KIND_LABEL[view.kind]} interaction stability under input noise`,
+    data,
+    layout,
+    aspect: 0.6,
+    table: { columns: ['layer', 'order', 'stability'], rows }
+  };
+}
+
 const BUILDERS: Record<
   FigureId,
   (result: AnalysisResult, view: IFigureView, theme: IPlotTheme) => IFigure
@@ -530,7 +588,8 @@ const BUILDERS: Record<
   completeness: completenessFigure,
   salient: salientFigure,
   tracking: trackingFigure,
-  probes: probeFigure
+  probes: probeFigure,
+  stability: stabilityFigure
 };
 
 export function buildFigure(
@@ -540,4 +599,17 @@ export function buildFigure(
   theme: IPlotTheme
 ): IFigure {
   return BUILDERS[id](result, view, theme);
+}
+
+/** The plot's height on screen in px (the width follows the page). */
+export function plotHeight(figure: IFigure): number {
+  if (figure.id === 'tracking') {
+    const rows = (figure.layout.yaxis as { tickvals?: unknown[] }).tickvals?.length ?? 0;
+    return Math.max(260, 120 + rows * 18);
+  }
+  if (figure.id === 'strength') {
+    const grid = figure.layout.grid as { rows: number } | undefined;
+    return 120 + 170 * (grid?.rows ?? 1);
+  }
+  return figure.id === 'completeness' ? 420 : 340;
 }

@@ -1,7 +1,7 @@
 /**
- * Plot colours and fonts. On screen they follow JupyterLab's theme through its --jp-* CSS
- * variables (light and dark); exports always use the paper theme (white, black text), since
- * a figure in a paper must not depend on the theme its author happened to use.
+ * Plot colours and fonts. On screen the panel follows JupyterLab's theme (src/lab); exports
+ * and the CLI's report always use the paper theme (white, black text), since a figure in a
+ * paper must not depend on the theme its author happened to use.
  */
 
 export interface IPlotTheme {
@@ -51,20 +51,13 @@ export function orderColor(order: number, maxOrder: number, stops = ORDER_STOPS)
   return lerpHex(stops[i], stops[i + 1], t - i);
 }
 
-const DIVERGING: [number, string][] = [
+/** Blue (negative) through white to red (positive). */
+export const DIVERGING: [number, string][] = [
   [0, '#2166ac'],
   [0.25, '#92c5de'],
   [0.5, '#f7f7f7'],
   [0.75, '#f4a582'],
   [1, '#b2182b']
-];
-
-const DIVERGING_DARK: [number, string][] = [
-  [0, '#4393c3'],
-  [0.25, '#2c4f6b'],
-  [0.5, '#222222'],
-  [0.75, '#7a3b2e'],
-  [1, '#e0604f']
 ];
 
 export function paperTheme(fontPx: number): IPlotTheme {
@@ -84,34 +77,5 @@ export function paperTheme(fontPx: number): IPlotTheme {
     heldOut: '#d62728',
     diverging: DIVERGING,
     orderColor
-  };
-}
-
-/**
- * The on-screen theme from JupyterLab's CSS variables; `read` returns a variable's value
- * ('' when unset), so this runs against getComputedStyle in the browser and a map in tests.
- */
-export function jupyterTheme(read: (name: string) => string, isLight: boolean): IPlotTheme {
-  const pick = (name: string, fallback: string) => read(name).trim() || fallback;
-  const fontSize = parseFloat(pick('--jp-ui-font-size1', '13px'));
-  return {
-    background: pick('--jp-layout-color1', isLight ? '#ffffff' : '#111111'),
-    plotBackground: pick('--jp-layout-color1', isLight ? '#ffffff' : '#111111'),
-    text: pick('--jp-ui-font-color1', isLight ? '#000000' : '#ffffff'),
-    mutedText: pick('--jp-ui-font-color2', isLight ? '#555555' : '#bbbbbb'),
-    grid: pick('--jp-border-color2', isLight ? '#e0e0e0' : '#444444'),
-    zeroLine: pick('--jp-border-color1', isLight ? '#bdbdbd' : '#616161'),
-    fontFamily: pick('--jp-ui-font-family', 'sans-serif'),
-    fontSize: isFinite(fontSize) ? fontSize : 13,
-    overlap: pick('--jp-brand-color1', '#1976d2'),
-    forget: pick('--jp-warn-color1', '#f57c00'),
-    emerge: pick('--jp-success-color1', '#388e3c'),
-    train: pick('--jp-brand-color1', '#1976d2'),
-    heldOut: pick('--jp-error-color1', '#d32f2f'),
-    diverging: isLight ? DIVERGING : DIVERGING_DARK,
-    orderColor: isLight
-      ? orderColor
-      : (order, maxOrder) =>
-          orderColor(order, maxOrder, ['#6b4ba8', '#4f7fd1', '#2fb3a8', '#7ed957', '#f2e35b'])
   };
 }
