@@ -2,8 +2,10 @@
  * The whole `layerwise demo` (MLP-7 on digits, n = 12, every layer, 30 samples), run as the
  * real CLI in a child process per tfjs backend: wall time, the engine's own time, the time in
  * the AND-OR solver, and what came out (salient counts, probe accuracy) as a sanity check.
- * The native backend runs when its binding is built; set LAYERWISE_BENCH_BACKENDS (e.g.
- * "tensorflow,wasm,cpu") to choose, since the pure-JS cpu backend takes minutes.
+ * The native backend runs when its binding is built (else wasm); set LAYERWISE_BENCH_BACKENDS
+ * (e.g. "tensorflow,wasm,cpu") to choose, since the others take minutes. The solves take
+ * several seconds per sample even on two cores, so `npm run bench` analyses the first
+ * LAYERWISE_BENCH_DEMO_SAMPLES (default 6) of the 30 samples; set it to 30 for the whole demo.
  *
  * Alone: npx tsx bench/demo.ts
  */
@@ -11,6 +13,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultSolverThreads } from '../src/backend/solverPool';
 import { nativeBindingPath } from '../src/backend/tfjsBackend';
 import { AnalysisResult } from '../src/protocol/result';
 
@@ -25,15 +28,28 @@ interface DemoRun {
 
 function defaultBackends(): string[] {
   const binding = nativeBindingPath('tensorflow');
-  return binding !== null && existsSync(binding) ? ['tensorflow', 'wasm'] : ['wasm'];
+  return binding !== null && existsSync(binding) ? ['tensorflow'] : ['wasm'];
 }
+
+const SAMPLES = Number(process.env.LAYERWISE_BENCH_DEMO_SAMPLES ?? 6);
 
 function runDemo(backend: string, out: string): Promise<DemoRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', CLI, 'demo', '--out', out, '--backend', backend],
+      [
+        '--import',
+        'tsx',
+        CLI,
+        'demo',
+        '--out',
+        out,
+        '--backend',
+        backend,
+        '--samples',
+        `${SAMPLES}`
+      ],
       { cwd: ROOT, maxBuffer: 64 << 20 },
       (error, _stdout, stderr) => {
         if (error) {
@@ -91,7 +107,9 @@ export async function benchDemo(): Promise<string> {
     '',
     `MLP-7 (6 × 128 ReLU + 10) on scikit-learn's digits; n = ${options?.variables.length} patches, ` +
       `${runs[0]?.result.samples.length} samples, ${runs[0]?.result.layers.length} layers, solver ` +
-      `${options?.solver.kind}. One child process per backend (start-up, probes, passes, solves, report).`,
+      `${options?.solver.kind}, solves on a pool of ${defaultSolverThreads()} threads. One child process per ` +
+      "backend (start-up, probes, passes, solves, report); solver s: the solves' own time " +
+      'summed over the threads.',
     '',
     '| backend | wall s | × fastest | engine s | solver s (sum) | largest gap | salient per sample, first / last layer | probe held-out acc. | network correct |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',

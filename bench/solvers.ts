@@ -21,7 +21,7 @@ const SHORT_SGD_STEPS = 2000;
  */
 const MLP_CAP_FROM = 12;
 const MLP_PIVOT_CAP = 3000;
-const MLP_UP_TO = 12;
+const MLP_UP_TO = 14;
 const WARM_UP_TO = 10;
 
 interface Row {
@@ -161,6 +161,21 @@ export async function benchSolvers(sizes: number[] = [8, 10, 12, 14]): Promise<s
         `${row.sgdMs.toFixed(0)}${row.sgdSteps < LAB_SGD.steps ? ' (scaled)' : ''} | ` +
         `${row.sgdObjective.toFixed(4)} | ${(row.sgdMs / row.exactMs).toFixed(1)}x | ` +
         `${(row.sgdObjective / row.exactObjective).toFixed(2)} |`
+    );
+  }
+  const atTwelve = rows.filter(row => row.n === 12);
+  if (atTwelve.length > 0) {
+    const verdict = (met: boolean) => (met ? '**met**' : '**missed**');
+    const slowest = Math.max(...atTwelve.map(row => row.exactMs));
+    const leastSpeedUp = Math.min(...atTwelve.map(row => row.sgdMs / row.exactMs));
+    const sgdNeverBetter = atTwelve.every(row => row.sgdObjective >= row.exactObjective);
+    lines.push(
+      '',
+      `Issue targets at n = 12 (medians above): exact under 50 ms per problem on one core: ` +
+        `${verdict(slowest < 50)} (${atTwelve.map(row => `${row.game} ${row.exactMs.toFixed(0)} ms`).join(', ')}); ` +
+        `at least 100x faster than lab-sgd: ${verdict(leastSpeedUp >= 100)} ` +
+        `(${atTwelve.map(row => `${row.game} ${(row.sgdMs / row.exactMs).toFixed(1)}x`).join(', ')}); ` +
+        `lower objective than lab-sgd: ${verdict(sgdNeverBetter)}.`
     );
   }
   const warmSizes = sizes.filter(size => size <= WARM_UP_TO);

@@ -15,7 +15,7 @@ import {
   type SampleLayerResult,
   type StabilityByOrder
 } from '../protocol/result';
-import { solveAndOrBatch } from './andOr';
+import { solveAndOrBatch, type AndOrSolution, type BatchSolver } from './andOr';
 import { AnalysisCancelledError, AnalysisInputError } from './errors';
 import { poolFeatures, pooledSize } from './featurePooling';
 import { checkFinite, forwardInChunks, type Between } from './forwardPasses';
@@ -30,6 +30,14 @@ import { classCount, predictedClass, targetClass } from './scalarOutput';
 import { noisySample, stabilityByOrder } from './stability';
 import { subsetOrders } from './subsets';
 import { trackInteractions } from './tracking';
+
+/**
+ * Samples whose solves may be pending while the next sample's forward passes run: enough to
+ * keep a pool's threads busy when one problem takes far longer than the rest (the demo has a
+ * problem at n = 12 that takes minutes); each pending sample holds only its 2^n values per
+ * layer (and per noise draw).
+ */
+const SAMPLES_IN_FLIGHT = 4;
 
 /** Bit masks are 32-bit integers, and 2^n vectors must fit in memory. */
 const HARD_MAX_VARIABLES = 26;
@@ -53,6 +61,8 @@ export interface AnalyzeInput {
   signal?: { readonly aborted: boolean } | null;
   /** Each sample's index recorded in the result (default 0..count-1). */
   sampleIndices?: number[] | null;
+  /** Solves the (sample, layer) problems; default: in this thread (solveAndOrBatch). */
+  solveBatch?: BatchSolver | null;
 }
 
 export type AnalysisStage = 'features' | 'probes' | 'passes' | 'metrics';
@@ -160,6 +170,7 @@ export async function analyze(
   const started = performance.now();
   const { runner, options } = input;
   const progress = onProgress ?? (() => undefined);
+  const solveBatch = input.solveBatch ?? solveAndOrBatch;
   const between: Between = async () => {
     if (input.signal?.aborted) {
       throw new AnalysisCancelledError();
@@ -288,7 +299,23 @@ export async function analyze(
       and: analysed.map(() => new Float64Array(size)),
       or: analysed.map(() => new Float64Array(size))
     };
+    // The forward passes run here while the solves of earlier samples go on (in solveBatch's
+    // threads, when it has any); results are taken in sample order, so sums do not depend
+    // on which solve finishes first.
+    const inFlight: Promise<SolvedSample>[] = [];
     const records: SampleRecord[] = [];
+    const take = async () => {
+      const { values, solutions, drawSolutions } = await inFlight.shift()!;
+      for (const kind of ['and', 'or'] as const) {
+        solutions.forEach((solution, l) => {
+          const sum = sums[kind][l];
+          solution[kind].forEach((x, mask) => (sum[mask] += x));
+        });
+      }
+      const record = recordSample(values, solutions, options.salience.tauFactor, orders);
+      drawSolutions.forEach(draw => addDraw(record, draw));
+      records.push(record);
+    };
     for (let s = 0; s < sampleCount; s++) {
       const sample = input.samples.data.subarray(s * inputSize, (s + 1) * inputSize);
       const label = `sample ${sampleIndices[s]}`;
@@ -299,14 +326,8 @@ export async function analyze(
         options.unassignedInputs
       );
       const values = await scalars.values(sampler, n, targets[s], label, between, onChunk);
-      const solutions = await solveAndOrBatch(values, options.solver);
-      for (const kind of ['and', 'or'] as const) {
-        solutions.forEach((solution, l) => {
-          const sum = sums[kind][l];
-          solution[kind].forEach((x, mask) => (sum[mask] += x));
-        });
-      }
-      const record = recordSample(values, solutions, options.salience.tauFactor, orders);
+      const clean = solveBatch(values, options.solver);
+      const noisyValues: Float64Array[][] = [];
       for (let k = 0; k < draws; k++) {
         const noisy = noisySample(sample, options.stability.sigma, options.stability.seed, s, k);
         const noisySampler = new MaskedSampler(
@@ -315,17 +336,27 @@ export async function analyze(
           options.variables,
           options.unassignedInputs
         );
-        const noisyValues = await scalars.values(
-          noisySampler,
-          n,
-          targets[s],
-          `${label} (noise draw ${k})`,
-          between,
-          onChunk
+        noisyValues.push(
+          await scalars.values(
+            noisySampler,
+            n,
+            targets[s],
+            `${label} (noise draw ${k})`,
+            between,
+            onChunk
+          )
         );
-        addDraw(record, await solveAndOrBatch(noisyValues, options.solver));
       }
-      records.push(record);
+      const solved = solveSample(values, clean, noisyValues, solveBatch, options);
+      // awaited in take(); this only keeps a failure from counting as unhandled meanwhile
+      solved.catch(() => undefined);
+      inFlight.push(solved);
+      if (inFlight.length >= SAMPLES_IN_FLIGHT) {
+        await take();
+      }
+    }
+    while (inFlight.length > 0) {
+      await take();
     }
 
     progress({ stage: 'metrics', done: 0, total: 1 });
@@ -348,6 +379,32 @@ export async function analyze(
       layer.probe?.dispose();
     }
   }
+}
+
+interface SolvedSample {
+  values: Float64Array[];
+  solutions: AndOrSolution[];
+  /** drawSolutions[k][l]: noise draw k at layer l. */
+  drawSolutions: AndOrSolution[][];
+}
+
+/**
+ * One sample's problems: every layer, then every noise draw started from the clean solve of
+ * its layer (a small input change moves the optimum little: bench/solvers.ts measured about
+ * 4x fewer pivots than a cold start).
+ */
+async function solveSample(
+  values: Float64Array[],
+  clean: Promise<AndOrSolution[]>,
+  noisyValues: Float64Array[][],
+  solveBatch: BatchSolver,
+  options: AnalysisOptions
+): Promise<SolvedSample> {
+  const solutions = await clean;
+  const drawSolutions = await Promise.all(
+    noisyValues.map(noisy => solveBatch(noisy, options.solver, solutions))
+  );
+  return { values, solutions, drawSolutions };
 }
 
 /** Every probed layer's pooled features of every training sample. */

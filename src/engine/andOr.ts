@@ -26,16 +26,20 @@ export interface AndOrSolution {
    * `exact` only: the final LP basis and the problem it is optimal for. Passed as `warm` to
    * a related problem it starts the solve there: for the same sample and layer under small
    * input noise (the stability analysis) it saved 10-25x of the pivots and about 5x of the
-   * time in bench/solvers.ts; for neighbouring layers of a random network it cost more than
-   * a cold start.
+   * time in bench/solvers.ts; for neighbouring layers it cost more than a cold start (random
+   * networks, and the demo's trained MLP: 1.0-2.6x the cold pivots), so analyze() does not
+   * chain layers.
    */
   basis?: StartBasis;
 }
 
+/** What a warm start needs of a related solution (only its basis crosses thread boundaries). */
+export type WarmStart = Pick<AndOrSolution, 'basis'>;
+
 export async function solveAndOr(
   values: ArrayLike<number>,
   options: SolverOptions,
-  warm?: AndOrSolution
+  warm?: WarmStart
 ): Promise<AndOrSolution> {
   switch (options.kind) {
     case 'none':
@@ -47,6 +51,13 @@ export async function solveAndOr(
   }
 }
 
+/** What solves many problems at once: solveAndOrBatch, or one that runs it elsewhere. */
+export type BatchSolver = (
+  problems: ArrayLike<number>[],
+  options: SolverOptions,
+  warm?: readonly (WarmStart | undefined)[]
+) => Promise<AndOrSolution[]>;
+
 /**
  * Many (sample, layer) problems with one solver, in order; warm[i], if given, is the
  * solution of a problem related to problems[i] (see AndOrSolution.basis).
@@ -54,7 +65,7 @@ export async function solveAndOr(
 export async function solveAndOrBatch(
   problems: ArrayLike<number>[],
   options: SolverOptions,
-  warm?: readonly (AndOrSolution | undefined)[]
+  warm?: readonly (WarmStart | undefined)[]
 ): Promise<AndOrSolution[]> {
   const solutions: AndOrSolution[] = [];
   for (let i = 0; i < problems.length; i++) {

@@ -1,15 +1,18 @@
 /**
- * `layerwise analyze SPEC.json --out DIR`: loads the spec's model and arrays, runs the engine
- * on the chosen tfjs backend, and writes DIR/result.json and DIR/report.html. TF.js and the
- * engine load only here (lazily), so the other commands start fast.
+ * `layerwise analyze SPEC.json --out DIR`: loads the spec's model (a TF.js model.json on the
+ * chosen tfjs backend, or an .onnx file on ONNX Runtime) and arrays, runs the engine, and
+ * writes DIR/result.json and DIR/report.html. TF.js, ONNX Runtime and the engine load only
+ * here (lazily), so the other commands start fast.
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { AnalysisResult } from '../../protocol/result';
 import { AnalysisSpec, specOptions } from '../../protocol/spec';
 import type { AnalysisProgress } from '../../engine/analyze';
+import type { ModelRunner } from '../../engine/runner';
 import { readNpy, toFloat32, toIntegers, type NpyArray } from '../npy';
 import { optionalNumber, parseCommandLine, requiredString, type Parsed } from './args';
 import type { Command } from './command';
@@ -34,7 +37,9 @@ export const BACKEND_HELP =
 const usage = `usage: layerwise analyze SPEC.json --out DIR [options]
 
 Runs the layer-wise AND-OR analysis that SPEC.json describes (paths in it are relative to
-it) and writes DIR/result.json and DIR/report.html.
+it) and writes DIR/result.json and DIR/report.html. The spec's model is a TF.js model.json
+or an .onnx file exported by the kernel plugin (run on ONNX Runtime; the probes still train
+on the tfjs backend).
 
 options:
   --out DIR               output folder (required)
@@ -173,6 +178,47 @@ function summary(result: AnalysisResult): string {
   return lines.join('\n');
 }
 
+/**
+ * The model as a runner (by its extension; TF.js models on WASM get one thread per core);
+ * `close` frees it and what it was built from.
+ */
+async function openModel(
+  path: string,
+  backend: string
+): Promise<{ runner: ModelRunner; close: () => void }> {
+  if (extname(path).toLowerCase() === '.onnx') {
+    const { loadOnnxRunner } = await import('../onnxRunner');
+    const runner = await loadOnnxRunner(path);
+    console.error(`model: ONNX Runtime (${runner.backend})`);
+    for (const warning of runner.warnings) {
+      console.error(`warning from the export: ${warning}`);
+    }
+    return { runner, close: () => runner.dispose() };
+  }
+  const { readModelArtifacts, modelFromArtifacts } = await import('../modelLoader');
+  const artifacts = await readModelArtifacts(path);
+  if (backend === 'wasm' && availableParallelism() > 1) {
+    const { WasmPoolRunner } = await import('../wasmPoolRunner');
+    const runner = await WasmPoolRunner.create(artifacts.modelJson, artifacts.weights, path);
+    return { runner, close: () => runner.dispose() };
+  }
+  const { TfjsRunner } = await import('../../engine/tfjsRunner');
+  const model = await modelFromArtifacts(artifacts.modelJson, artifacts.weights, path);
+  try {
+    const runner = new TfjsRunner(model);
+    return {
+      runner,
+      close: () => {
+        runner.dispose();
+        model.dispose();
+      }
+    };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
 export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
   const specPath = resolve(run.specPath);
   const spec = await readSpec(specPath);
@@ -221,11 +267,11 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
   const { selectBackend } = await import('../tfjsBackend');
   const selected = await selectBackend(run.backend, { onNote: line => console.error(line) });
   console.error(`backend: ${selected.backend} (tfjs ${selected.tfjsName})`);
-  const { loadModelFromDisk } = await import('../modelLoader');
-  const { TfjsRunner } = await import('../../engine/tfjsRunner');
+  const { runner, close } = await openModel(fileOf(spec.model), selected.backend);
   const { analyze } = await import('../../engine/analyze');
-  const loaded = await loadModelFromDisk(fileOf(spec.model));
-  const runner = new TfjsRunner(loaded.model);
+  // The solves dominate the run: one thread per core (src/backend/solverPool.ts).
+  const { SolverPool } = await import('../solverPool');
+  const pool = options.solver.kind === 'none' ? null : new SolverPool();
   let result: AnalysisResult;
   try {
     console.error(
@@ -240,13 +286,18 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
         options,
         source: shown(spec.model),
         toolVersion: toolVersion(),
-        sampleIndices: Array.from({ length: count }, (_, i) => i)
+        sampleIndices: Array.from({ length: count }, (_, i) => i),
+        solveBatch: pool?.solveBatch
       },
       progressPrinter()
     );
+    if (runner.runner === 'onnx') {
+      // OnnxRunner says 'cpu' or 'cuda', which reads like a tfjs backend in the result.
+      result.runtime.backend = `onnxruntime-${runner.backend}`;
+    }
   } finally {
-    runner.dispose();
-    loaded.model.dispose();
+    close();
+    await pool?.close();
   }
   const checked = AnalysisResult.parse(result);
 

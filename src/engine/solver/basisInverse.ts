@@ -30,6 +30,19 @@ export class BasisInverse {
     }
   }
 
+  /** x = K^-1 b for a b whose only nonzeros are b[at[t]] = value[t], t < count. */
+  solveSparse(at: Int32Array, value: Float64Array, count: number, x: Float64Array): void {
+    const { size, capacity, data } = this;
+    for (let j = 0; j < size; j++) {
+      let total = 0;
+      const row = j * capacity;
+      for (let t = 0; t < count; t++) {
+        total += data[row + at[t]] * value[t];
+      }
+      x[j] = total;
+    }
+  }
+
   /** y = K^-T c (c over basic terms, y over tight rows). */
   solveTransposed(c: Float64Array, y: Float64Array): void {
     const { size, capacity, data } = this;

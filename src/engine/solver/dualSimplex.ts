@@ -143,7 +143,9 @@ interface Entering {
  * The dual ratio test over all signed term parts (column sign * atom, at lower bound 0,
  * reduced cost 1 - sign * price): Harris' two passes, i.e. the largest |alpha| among the
  * parts whose ratio is within the tolerance-relaxed minimum. Parts already basic are
- * skipped; the twin of a basic part is a candidate (the term changing sign).
+ * skipped; the twin of a basic part is a candidate (the term changing sign). The first pass
+ * keeps, in `candidates`, every term whose ratio was within the relaxed minimum so far (a
+ * superset of the final ones, in order), so the second pass reads only those.
  */
 function termRatioTest(
   andAlpha: Float64Array,
@@ -153,10 +155,12 @@ function termRatioTest(
   direction: number,
   termAt: Int32Array,
   termSigns: Int8Array,
+  candidates: Int32Array,
   out: Entering
 ): void {
   const size = andAlpha.length;
   let limit = Infinity;
+  let count = 0;
   for (let kind = 0; kind < 2; kind++) {
     const alpha = kind === 0 ? andAlpha : orAlpha;
     const price = kind === 0 ? andPrice : orPrice;
@@ -172,40 +176,35 @@ function termRatioTest(
         continue;
       }
       const reduced = 1 - sign * price[mask];
-      const bound = ((reduced > 0 ? reduced : 0) + DUAL_TOLERANCE) / magnitude;
-      if (bound < limit) {
-        limit = bound;
+      const slack = reduced > 0 ? reduced : 0;
+      if (slack / magnitude <= limit) {
+        candidates[count++] = kind * size + mask;
+        const bound = (slack + DUAL_TOLERANCE) / magnitude;
+        if (bound < limit) {
+          limit = bound;
+        }
       }
     }
   }
   out.id = -1;
   out.ratio = Infinity;
   let best = 0;
-  for (let kind = 0; kind < 2; kind++) {
-    const alpha = kind === 0 ? andAlpha : orAlpha;
-    const price = kind === 0 ? andPrice : orPrice;
-    for (let mask = kind === 0 ? 1 : 3; mask < size; mask++) {
-      const a = direction * alpha[mask];
-      const magnitude = a < 0 ? -a : a;
-      if (magnitude <= best || magnitude <= PIVOT_TOLERANCE) {
-        continue;
-      }
-      if (kind === 1 && (mask & (mask - 1)) === 0) {
-        continue;
-      }
-      const sign = a > 0 ? 1 : -1;
-      const position = termAt[kind * size + mask];
-      if (position >= 0 && termSigns[position] === sign) {
-        continue;
-      }
-      const reduced = 1 - sign * price[mask];
-      const ratio = (reduced > 0 ? reduced : 0) / magnitude;
-      if (ratio <= limit) {
-        best = magnitude;
-        out.id = kind * size + mask;
-        out.sign = sign;
-        out.ratio = ratio;
-      }
+  for (let c = 0; c < count; c++) {
+    const id = candidates[c];
+    const mask = id & (size - 1);
+    const a = direction * (id >= size ? orAlpha : andAlpha)[mask];
+    const magnitude = a < 0 ? -a : a;
+    if (magnitude <= best) {
+      continue;
+    }
+    const sign = a > 0 ? 1 : -1;
+    const reduced = 1 - sign * (id >= size ? orPrice : andPrice)[mask];
+    const ratio = (reduced > 0 ? reduced : 0) / magnitude;
+    if (ratio <= limit) {
+      best = magnitude;
+      out.id = id;
+      out.sign = sign;
+      out.ratio = ratio;
     }
   }
 }
@@ -305,12 +304,15 @@ export function dualSimplex(
   const edgeAnd = new Float64Array(size);
   const edgeOr = new Float64Array(size);
   const scratch = new Float64Array(size);
+  const candidates = new Int32Array(2 * size);
   let work: Float64Array = new Float64Array(16);
   let work2: Float64Array = new Float64Array(16);
   let edge: Float64Array = new Float64Array(16);
   let w: Float64Array = new Float64Array(16);
   let u: Float64Array = new Float64Array(16);
   let rowOfLeaving: Float64Array = new Float64Array(16);
+  let nonzeroAt = new Int32Array(16);
+  let nonzeroValue: Float64Array = new Float64Array(16);
 
   const reserve = (k: number): void => {
     if (base.length >= k) {
@@ -329,6 +331,10 @@ export function dualSimplex(
     w = grow(w);
     u = grow(u);
     rowOfLeaving = grow(rowOfLeaving);
+    nonzeroValue = grow(nonzeroValue);
+    const at = new Int32Array(2 * k);
+    at.set(nonzeroAt);
+    nonzeroAt = at;
   };
 
   /** A x for all rows, x given by position over the basic terms (plus an optional extra). */
@@ -541,7 +547,17 @@ export function dualSimplex(
 
     // Ratio test over the term parts (Harris: among the ratios within the tolerance-
     // relaxed minimum, the largest pivot), then over the tight rows' boxed noise.
-    termRatioTest(andAlpha, orAlpha, andPrice, orPrice, direction, terms.at, terms.signs, entering);
+    termRatioTest(
+      andAlpha,
+      orAlpha,
+      andPrice,
+      orPrice,
+      direction,
+      terms.at,
+      terms.signs,
+      candidates,
+      entering
+    );
     const enteringTerm = entering.id;
     const enteringSign = entering.sign;
     let step = entering.ratio;
@@ -580,10 +596,22 @@ export function dualSimplex(
     // Primal edge: the entering variable moves by one unit, the basic terms by -K^-1 of its
     // column on the tight rows (for entering noise at tight row t: K^-1 e_t).
     if (enteringTight < 0) {
+      // The column is 0/+-1 and often sparse (an AND term of order m meets about 2^-m of
+      // the rows): then only its nonzeros are read.
+      let nonzeros = 0;
       for (let i = 0; i < k; i++) {
-        work[i] = enteringSign * coefficient(enteringTerm, tight.ids[i]);
+        const a = enteringSign * coefficient(enteringTerm, tight.ids[i]);
+        work[i] = a;
+        if (a !== 0) {
+          nonzeroAt[nonzeros] = i;
+          nonzeroValue[nonzeros++] = a;
+        }
       }
-      inverse.solve(work, w);
+      if (2 * nonzeros < k) {
+        inverse.solveSparse(nonzeroAt, nonzeroValue, nonzeros, w);
+      } else {
+        inverse.solve(work, w);
+      }
       for (let j = 0; j < k; j++) {
         edge[j] = -w[j];
       }
