@@ -13,6 +13,7 @@
  * converted, and a value that is not an integer (a fractional baseline) is refused.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AnalysisInputError } from '../engine/errors';
@@ -21,7 +22,7 @@ import { readInputFile } from './inputFiles';
 import { LayerwiseOnnxMetadata, METADATA_KEY, readMetadataProps } from './onnxMetadata';
 
 export interface OnnxRunnerOptions {
-  /** Threads of one forward pass (ORT's intra-op pool). Default 2. */
+  /** Threads of one forward pass (ORT's intra-op pool). Default: one per core. */
   threads?: number;
   /** Most samples per session run: bounds the memory of one forward pass. Default 1024. */
   maxBatch?: number;
@@ -205,7 +206,7 @@ async function createSession(
   options: OnnxRunnerOptions
 ): Promise<{ session: ort.InferenceSession; backend: string }> {
   const base: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: options.threads ?? 2,
+    intraOpNumThreads: options.threads ?? availableParallelism(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
@@ -219,7 +220,7 @@ async function createSession(
         ...base,
         executionProviders: ['cuda', 'cpu']
       });
-      return { session, backend: 'cuda' };
+      return { session, backend: 'onnxruntime-cuda' };
     } catch {
       // The provider library is there but CUDA itself is not usable: the CPU runs it.
     }
@@ -229,7 +230,7 @@ async function createSession(
       ...base,
       executionProviders: ['cpu']
     });
-    return { session, backend: 'cpu' };
+    return { session, backend: 'onnxruntime-cpu' };
   } catch (error) {
     throw new AnalysisInputError(
       `${name}: ONNX Runtime cannot load this model (${oneLine(error)})`

@@ -36,6 +36,7 @@ export class WasmPoolRunner implements ModelRunner {
   readonly inputShape: number[];
   readonly classes: number;
   readonly layers: LayerDescriptor[];
+  readonly warnings: readonly string[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly inputSize: number;
   private nextId = 0;

@@ -29,6 +29,8 @@ export interface ModelRunner {
   readonly inputShape: number[];
   readonly classes: number;
   readonly layers: LayerDescriptor[];
+  /** What the user should know about how the model runs, e.g. an export's tracing caveats. */
+  readonly warnings: readonly string[];
   /** inputs: [batch, prod(inputShape)] row-major. */
   run(inputs: Float32Array, batch: number, layerNames: string[]): Promise<ForwardOutputs>;
   dispose(): void;

@@ -60,6 +60,7 @@ export class TfjsRunner implements ModelRunner {
   readonly inputShape: number[];
   readonly classes: number;
   readonly layers: LayerDescriptor[];
+  readonly warnings: readonly string[] = [];
   /** How the logits were obtained: the output itself or the output layer's pre-activation. */
   readonly logitsSource: 'output' | 'pre-activation';
 

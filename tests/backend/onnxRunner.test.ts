@@ -49,7 +49,7 @@ describe('OnnxRunner', () => {
     const runner = await loadOnnxRunner(fixture('mlp.onnx'));
     try {
       assert.equal(runner.runner, 'onnx');
-      assert.equal(runner.backend, 'cpu');
+      assert.equal(runner.backend, 'onnxruntime-cpu');
       assert.deepEqual(runner.inputShape, [4]);
       assert.equal(runner.inputDtype, 'float32');
       assert.equal(runner.classes, 3);

@@ -72,7 +72,7 @@ describe('layerwise analyze with an .onnx model', () => {
       join(out, 'result.json'),
       join(out, 'report.html')
     ]);
-    assert.match(run.stderr, /model: ONNX Runtime \(cpu\)/);
+    assert.match(run.stderr, /model: onnx on onnxruntime-cpu/);
     assert.match(run.stderr, /\[passes\] 100% \(48\/48\)/, '2^4 masked passes for 3 samples');
     assert.match(run.stderr, /on onnxruntime-cpu/);
 

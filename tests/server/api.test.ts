@@ -270,6 +270,22 @@ describe('jobs', () => {
     assert.equal(list.jobs[0].id, job.id, 'newest first');
   });
 
+  it('cancels a job in the middle of a long solve without waiting for it', async () => {
+    // One first-order solve of a hundred million steps: minutes, in a solver thread.
+    const slow = jobRequest(uploads, { solver: { kind: 'lab-sgd', steps: 100_000_000 } }, 'slow');
+    const job = await client.createJob({ ...slow, useCache: false });
+    for (let i = 0; (await client.job(job.id)).progress?.stage !== 'passes'; i++) {
+      assert.ok(i < 600, 'the job never reached its passes');
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+    await new Promise(resolve => setTimeout(resolve, 500));
+    const asked = Date.now();
+    await client.json(apiRoutes.cancelJob(job.id), { method: 'POST' });
+    const stopped = await client.waitFor(job.id, 10_000);
+    assert.equal(stopped.state, 'cancelled');
+    assert.ok(Date.now() - asked < 3000, `cancel took ${Date.now() - asked} ms`);
+  });
+
   it('cancels a queued job and a running one', async () => {
     // Many noise draws make a job that runs for a while, checking its signal between chunks.
     const long = jobRequest(uploads, { stability: { enabled: true, draws: 20000 } }, 'long');

@@ -5,14 +5,13 @@
  * here (lazily), so the other commands start fast.
  */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { AnalysisResult } from '../../protocol/result';
 import { AnalysisSpec, specOptions } from '../../protocol/spec';
 import type { AnalysisProgress } from '../../engine/analyze';
-import type { ModelRunner } from '../../engine/runner';
+import type { OpenedModel } from '../modelRunners';
+import { readInputFile } from '../inputFiles';
 import { readNpy, toFloat32, toIntegers, type NpyArray } from '../npy';
 import { optionalNumber, parseCommandLine, requiredString, type Parsed } from './args';
 import type { Command } from './command';
@@ -79,15 +78,7 @@ function toolVersion(): string {
 }
 
 async function readSpec(path: string): Promise<AnalysisSpec> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(
-      code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot be read (${code})`
-    );
-  }
+  const text = (await readInputFile(path)).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -178,45 +169,26 @@ function summary(result: AnalysisResult): string {
   return lines.join('\n');
 }
 
-/**
- * The model as a runner (by its extension; TF.js models on WASM get one thread per core);
- * `close` frees it and what it was built from.
- */
-async function openModel(
-  path: string,
-  backend: string
-): Promise<{ runner: ModelRunner; close: () => void }> {
+/** The model as a runner, by its extension: `.onnx` on ONNX Runtime, else TF.js model.json. */
+async function openModel(path: string, tfjsBackend: string): Promise<OpenedModel> {
+  const { openRunner } = await import('../modelRunners');
+  let opened: OpenedModel;
   if (extname(path).toLowerCase() === '.onnx') {
-    const { loadOnnxRunner } = await import('../onnxRunner');
-    const runner = await loadOnnxRunner(path);
-    console.error(`model: ONNX Runtime (${runner.backend})`);
-    for (const warning of runner.warnings) {
-      console.error(`warning from the export: ${warning}`);
-    }
-    return { runner, close: () => runner.dispose() };
+    opened = await openRunner(
+      { format: 'onnx', onnx: await readInputFile(path) },
+      path,
+      tfjsBackend
+    );
+  } else {
+    const { readModelArtifacts } = await import('../modelLoader');
+    const { modelJson, weights } = await readModelArtifacts(path);
+    opened = await openRunner({ format: 'tfjs-layers', modelJson, weights }, path, tfjsBackend);
   }
-  const { readModelArtifacts, modelFromArtifacts } = await import('../modelLoader');
-  const artifacts = await readModelArtifacts(path);
-  if (backend === 'wasm' && availableParallelism() > 1) {
-    const { WasmPoolRunner } = await import('../wasmPoolRunner');
-    const runner = await WasmPoolRunner.create(artifacts.modelJson, artifacts.weights, path);
-    return { runner, close: () => runner.dispose() };
+  console.error(`model: ${opened.runner.runner} on ${opened.runner.backend}`);
+  for (const warning of opened.runner.warnings) {
+    console.error(`warning: ${warning}`);
   }
-  const { TfjsRunner } = await import('../../engine/tfjsRunner');
-  const model = await modelFromArtifacts(artifacts.modelJson, artifacts.weights, path);
-  try {
-    const runner = new TfjsRunner(model);
-    return {
-      runner,
-      close: () => {
-        runner.dispose();
-        model.dispose();
-      }
-    };
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
+  return opened;
 }
 
 export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
@@ -267,7 +239,7 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
   const { selectBackend } = await import('../tfjsBackend');
   const selected = await selectBackend(run.backend, { onNote: line => console.error(line) });
   console.error(`backend: ${selected.backend} (tfjs ${selected.tfjsName})`);
-  const { runner, close } = await openModel(fileOf(spec.model), selected.backend);
+  const { runner, close } = await openModel(fileOf(spec.model), selected.tfjsName);
   const { analyze } = await import('../../engine/analyze');
   // The solves dominate the run: one thread per core (src/backend/solverPool.ts).
   const { SolverPool } = await import('../solverPool');
@@ -291,10 +263,6 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
       },
       progressPrinter()
     );
-    if (runner.runner === 'onnx') {
-      // OnnxRunner says 'cpu' or 'cuda', which reads like a tfjs backend in the result.
-      result.runtime.backend = `onnxruntime-${runner.backend}`;
-    }
   } finally {
     close();
     await pool?.close();

@@ -3,16 +3,14 @@
  * Runtime) and arrays into the engine's `analyze`, with its stage progress turned into one
  * fraction of the whole job. The probes train on tfjs whatever runs the model.
  */
-import { availableParallelism } from 'node:os';
 import type { AnalysisResult, CreateJobRequest, ModelRef } from '../../protocol/api';
 import { analyze, type AnalysisProgress, type AnalysisStage } from '../../engine/analyze';
-import type { ModelRunner } from '../../engine/runner';
-import { TfjsRunner } from '../../engine/tfjsRunner';
+import type { BatchSolver } from '../../engine/andOr';
+import { AnalysisCancelledError } from '../../engine/errors';
 import { UserError } from '../cli/errors';
-import { modelFromArtifacts } from '../modelLoader';
-import { OnnxRunner } from '../onnxRunner';
+import { openRunner, type ModelArtifacts } from '../modelRunners';
+import { SolverPool } from '../solverPool';
 import { selectBackend } from '../tfjsBackend';
-import { WasmPoolRunner } from '../wasmPoolRunner';
 import { toFloat32, toLabels, type RawArray } from './arrays';
 import type { Executor, StageProgress } from './jobQueue';
 import type { UploadStore } from './uploads';
@@ -53,6 +51,37 @@ export function stageFractions(): (progress: AnalysisProgress) => StageProgress 
   };
 }
 
+/**
+ * A job's solves on one worker thread per core. A solve can take minutes, so cancelling does
+ * not wait for it: the batch in flight fails at once, and close() stops the threads mid-solve.
+ */
+function cancellableSolves(signal: AbortSignal): {
+  solveBatch: BatchSolver;
+  close(): Promise<void>;
+} {
+  const pool = new SolverPool();
+  const cancelled = new Promise<never>((_, reject) => {
+    const abort = () => reject(new AnalysisCancelledError());
+    if (signal.aborted) {
+      abort();
+    } else {
+      signal.addEventListener('abort', abort, { once: true });
+    }
+  });
+  // Only the batches raced against it report the cancellation.
+  cancelled.catch(() => undefined);
+  return {
+    solveBatch: (problems, options, warm) => {
+      const solved = Promise.race([pool.solveBatch(problems, options, warm), cancelled]);
+      // analyze() may hold a batch a while before awaiting it; a cancellation meanwhile must
+      // not count as an unhandled rejection, which would end the process.
+      solved.catch(() => undefined);
+      return solved;
+    },
+    close: () => pool.close()
+  };
+}
+
 export interface AnalysisExecutor {
   execute: Executor;
   /** The tfjs backend in use, once the first job chose it. */
@@ -85,36 +114,14 @@ export function createExecutor(
   };
   const rows = (a: RawArray) => a.shape[0] ?? 1;
 
-  /** The job's model as a runner; `close` frees the runner and what it was built from. */
-  const open = async (
-    model: ModelRef,
-    source: string
-  ): Promise<{ runner: ModelRunner; close: () => void }> => {
-    if (model.format === 'onnx') {
-      const runner = await OnnxRunner.create(upload(model.onnx, 'model.onnx').bytes, source);
-      return { runner, close: () => runner.dispose() };
-    }
-    const modelJson = upload(model.modelJson, 'model.modelJson').bytes.toString('utf8');
-    const weights = upload(model.weights, 'model.weights').bytes;
-    if (backend === 'wasm' && availableParallelism() > 1) {
-      const runner = await WasmPoolRunner.create(modelJson, weights, 'model.json');
-      return { runner, close: () => runner.dispose() };
-    }
-    const layers = await modelFromArtifacts(modelJson, weights, 'model.json');
-    try {
-      const runner = new TfjsRunner(layers);
-      return {
-        runner,
-        close: () => {
-          runner.dispose();
-          layers.dispose();
-        }
-      };
-    } catch (error) {
-      layers.dispose();
-      throw error;
-    }
-  };
+  const artifacts = (model: ModelRef): ModelArtifacts =>
+    model.format === 'onnx'
+      ? { format: 'onnx', onnx: upload(model.onnx, 'model.onnx').bytes }
+      : {
+          format: 'tfjs-layers',
+          modelJson: upload(model.modelJson, 'model.modelJson').bytes.toString('utf8'),
+          weights: upload(model.weights, 'model.weights').bytes
+        };
 
   const execute = async (
     request: CreateJobRequest,
@@ -134,7 +141,8 @@ export function createExecutor(
             labels: array(request.training.labels, 'training.labels')
           };
     const source = request.model.source ?? request.name ?? 'uploaded model';
-    const { runner, close } = await open(request.model, source);
+    const { runner, close } = await openRunner(artifacts(request.model), source, backend);
+    const solving = request.options.solver.kind === 'none' ? null : cancellableSolves(signal);
     try {
       const fractions = stageFractions();
       const result = await analyze(
@@ -150,17 +158,15 @@ export function createExecutor(
           options: request.options,
           source,
           toolVersion,
-          signal
+          signal,
+          solveBatch: solving?.solveBatch
         },
         progress => onProgress(fractions(progress))
       );
-      if (runner.runner === 'onnx') {
-        // OnnxRunner says 'cpu' or 'cuda', which reads like a tfjs backend in the result.
-        result.runtime.backend = `onnxruntime-${runner.backend}`;
-      }
       return result;
     } finally {
       close();
+      await solving?.close();
     }
   };
 
