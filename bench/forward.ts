@@ -5,7 +5,9 @@
  * Runs alone with `npx tsx bench/forward.ts`; `npm run bench` includes it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { availableParallelism } from 'node:os';
 import { selectBackend, type BackendKind } from '../src/backend/tfjsBackend';
+import { WasmPoolRunner } from '../src/backend/wasmPoolRunner';
 
 interface Workload {
   name: string;
@@ -85,22 +87,41 @@ async function forward(model: tf.LayersModel, shape: number[], inputs: Float32Ar
 }
 
 async function throughput(
-  model: tf.LayersModel,
+  run: (inputs: Float32Array, batch: number) => Promise<Float32Array>,
   work: Workload,
   batch: number,
   allInputs: Float32Array
 ) {
-  const shape = [batch, ...work.inputShape];
   const inputs = allInputs.subarray(0, allInputs.length * (batch / work.batch));
-  const outputs = await forward(model, shape, inputs);
+  const outputs = await run(inputs, batch);
   let passes = 0;
   const start = performance.now();
   do {
-    await forward(model, shape, inputs);
+    await run(inputs, batch);
     passes += 1;
   } while (performance.now() - start < TIME_PER_CASE_MS);
   const seconds = (performance.now() - start) / 1000;
   return { perSecond: (passes * batch) / seconds, passes, outputs };
+}
+
+/** model.json text and weight bytes of an in-memory model, as the WASM pool's threads load it. */
+async function artifactsOf(
+  model: tf.LayersModel
+): Promise<{ modelJson: string; weights: Uint8Array }> {
+  let saved: tf.io.ModelArtifacts | null = null;
+  await model.save(
+    tf.io.withSaveHandler(async artifacts => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    })
+  );
+  const { modelTopology, weightSpecs, weightData } = saved! as tf.io.ModelArtifacts;
+  const weights = new Uint8Array(weightData as ArrayBuffer);
+  const modelJson = JSON.stringify({
+    modelTopology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }]
+  });
+  return { modelJson, weights };
 }
 
 /** Over the rows both ran: cpu ran only the first cpuBatch inputs. */
@@ -109,6 +130,26 @@ function maxAbsDiff(outputs: Float32Array, cpuOutputs: Float32Array): number {
 }
 
 const format = (n: number) => Math.round(n).toLocaleString('en-US');
+
+interface Measured {
+  perSecond: number;
+  passes: number;
+  outputs: Float32Array;
+}
+
+function row(
+  work: Workload,
+  batch: number,
+  backend: string,
+  result: Measured,
+  base: Pick<Measured, 'perSecond' | 'outputs'>
+) {
+  return (
+    `| ${work.name} | ${batch} | ${backend} | ${format(result.perSecond)} | ` +
+    `${(result.perSecond / base.perSecond).toFixed(1)}x | ${result.passes} | ` +
+    `${maxAbsDiff(result.outputs, base.outputs).toExponential(1)} |`
+  );
+}
 
 export async function benchForward(): Promise<string> {
   await selectBackend('cpu');
@@ -123,7 +164,7 @@ export async function benchForward(): Promise<string> {
   );
   const rows: string[] = [];
   const skipped: string[] = [];
-  const baseline: { perSecond: number; outputs: Float32Array }[] = [];
+  const baseline: Measured[] = [];
   for (const kind of BACKENDS) {
     const selected = await selectBackend(kind);
     if (selected.backend !== kind) {
@@ -132,14 +173,26 @@ export async function benchForward(): Promise<string> {
     }
     for (const [i, work] of WORKLOADS.entries()) {
       const batch = kind === 'cpu' ? work.cpuBatch : work.batch;
-      const result = await throughput(models[i]!, work, batch, inputs[i]!);
+      const run = (x: Float32Array, rows: number) =>
+        forward(models[i]!, [rows, ...work.inputShape], x);
+      const result = await throughput(run, work, batch, inputs[i]!);
       baseline[i] ??= result;
-      const base = baseline[i]!;
-      rows.push(
-        `| ${work.name} | ${batch} | ${kind} | ${format(result.perSecond)} | ` +
-          `${(result.perSecond / base.perSecond).toFixed(1)}x | ${result.passes} | ` +
-          `${maxAbsDiff(result.outputs, base.outputs).toExponential(1)} |`
-      );
+      rows.push(row(work, batch, kind, result, baseline[i]!));
+    }
+    if (kind === 'wasm' && availableParallelism() > 1) {
+      // What the backend does on WASM: one single-threaded copy of the model per core.
+      for (const [i, work] of WORKLOADS.entries()) {
+        const { modelJson, weights } = await artifactsOf(models[i]!);
+        const pool = await WasmPoolRunner.create(modelJson, weights, work.name);
+        try {
+          const run = async (x: Float32Array, rows: number) =>
+            (await pool.run(x.slice(), rows, [])).logits;
+          const result = await throughput(run, work, work.batch, inputs[i]!);
+          rows.push(row(work, work.batch, pool.backend, result, baseline[i]!));
+        } finally {
+          pool.dispose();
+        }
+      }
     }
   }
   models.forEach(model => model.dispose());
@@ -150,7 +203,8 @@ export async function benchForward(): Promise<string> {
       `download), each case timed for ${TIME_PER_CASE_MS / 1000} s after a warm-up pass; ` +
       'the ratio is against the pure-JS cpu backend in the same process (run on a smaller ' +
       'batch to keep the bench short), and max |Δ| compares the outputs with cpu on the inputs ' +
-      'both ran.',
+      'both ran. `wasm xN` is the WASM backend on one worker thread per core, as the analysis ' +
+      'runs it when native TensorFlow is missing.',
     '',
     '| model | batch | backend | inputs/s | vs cpu | timed passes | max \\|Δ\\| vs cpu |',
     '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
