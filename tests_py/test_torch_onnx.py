@@ -125,7 +125,7 @@ def test_tapped_outputs_match_pytorch(case: str, tmp_path: Path) -> None:
     # Another batch size than the trace's, on other data.
     x = data(rng, 7)
     report, arrays = run_onnx(tmp_path, model_bytes, x)
-    assert report["runner"] == "onnx" and report["backend"] == "cpu"
+    assert report["runner"] == "onnx" and report["backend"] == "onnxruntime-cpu"
     assert [layer["name"] for layer in report["layers"]] == [*taps, output_layer]
     expected = reference(model, x, taps)
     errors = {

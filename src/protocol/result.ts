@@ -41,7 +41,6 @@ export const SampleLayerResult = z.object({
 });
 export type SampleLayerResult = z.infer<typeof SampleLayerResult>;
 
-/** Sample-averaged metrics of one order m (method.md 5), strengths normalised by c_l. */
 export const OrderMetrics = z.object({
   order: z.number().int().positive(),
   all: z.number(),
@@ -139,6 +138,31 @@ export const AnalysisResult = z.object({
   stability: z.array(StabilityByOrder).nullable()
 });
 export type AnalysisResult = z.infer<typeof AnalysisResult>;
+
+/**
+ * What to tell the user when some (sample, layer) solves stopped at the exact solver's work
+ * bound before its tolerance: those decompositions are feasible but far from the sparsest
+ * (bench/RESULTS-budget.md), so every front end shows this next to the result. null: none did.
+ */
+export function unconvergedWarning(result: AnalysisResult): string | null {
+  const { kind, tolerance } = result.options.solver;
+  if (kind !== 'exact') {
+    return null;
+  }
+  const solves = result.perSample.flat().map(cell => cell.solve);
+  const gaps = solves
+    .map(({ gap, objective }) => (gap ?? 0) / Math.max(Math.abs(objective), 1e-300))
+    .filter(relative => relative > tolerance);
+  if (gaps.length === 0) {
+    return null;
+  }
+  const worst = Math.round(100 * Math.max(...gaps));
+  return (
+    `${gaps.length} of ${solves.length} (sample, layer) problems stopped at the solver's work ` +
+    `bound before the optimum (certified gap up to ${worst}% of their objective): their ` +
+    'interactions are not the sparsest. Use fewer variables, or raise solver.maxRounds.'
+  );
+}
 
 /** What `layerwise interactions` writes: dense vectors indexed by subset mask. */
 export const InteractionsFile = z.object({

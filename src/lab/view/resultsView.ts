@@ -5,7 +5,7 @@
 import { showErrorMessage } from '@jupyterlab/apputils';
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
-import type { AnalysisResult } from '../../protocol/result';
+import { unconvergedWarning, type AnalysisResult } from '../../protocol/result';
 import { figureCsv, figureJson } from '../export/data';
 import { downloadBlob } from '../export/download';
 import { safeFileName } from '../export/fileName';
@@ -296,6 +296,10 @@ function summarise(result: AnalysisResult): HTMLElement[] {
         `; ${result.runtime.backend} backend, ${result.runtime.seconds.toFixed(1)} s.`
     )
   ];
+  const unconverged = unconvergedWarning(result);
+  if (unconverged !== null) {
+    lines.push(h('p', { class: 'jp-Layerwise-warning' }, unconverged));
+  }
   if (weak.length > 0) {
     lines.push(
       h(
