@@ -14,10 +14,11 @@ export const SolverOptions = z.object({
   /** `exact`: relative optimality gap at which to stop. */
   tolerance: z.number().positive().default(1e-6),
   /**
-   * `exact`: bounds the work at maxRounds * 2^n simplex pivots; a solve stopped there returns
-   * a feasible but far from optimal decomposition with its certified gap. 8 covered every
-   * problem of the demo measured to convergence (at most 5.4 * 2^n pivots; bench/RESULTS-budget.md)
-   * while capping the rare runaway problem at about a minute instead of an hour.
+   * `exact`: bounds the work at maxRounds * 2^n simplex pivots, and at no fewer than 50,000;
+   * a solve stopped there returns a feasible but far from optimal decomposition with its
+   * certified gap. 8 covered every problem of the demo measured to convergence (at most
+   * 5.4 * 2^n pivots; bench/RESULTS-budget.md) while capping the rare runaway problem at
+   * about a minute instead of an hour.
    */
   maxRounds: z.number().int().positive().default(8),
   /** `lab-sgd`: the public recipe's steps and initial learning rate (decayed to lr0 / 10). */

@@ -16,13 +16,20 @@ import { reconstructInto } from './kernels';
 import type { AndOrSolution } from '../andOr';
 import { checkValues, harsanyiOnly, kappaOf, objectiveOf } from './objective';
 
+/**
+ * The work bound's floor. Small games are cheap per pivot, and dense ones need far more
+ * pivots per subset than the trained networks' games (random games at n = 9: up to 21 * 2^n;
+ * the demo's at n = 10-12: at most 5.4 * 2^n), so below n = 13 the floor decides.
+ */
+const MIN_PIVOTS = 50_000;
+
 export interface ExactSettings {
   kappaFactor: number;
   /** Relative gap, (upper - lower bound) / upper bound, at which a solve counts as converged. */
   tolerance: number;
   /**
-   * Bounds the work: at most maxRounds * 2^n pivots. Each pivot is one round of row
-   * checking and column pricing over all 2^n rows and 2^(n+1) columns.
+   * Bounds the work: at most max(maxRounds * 2^n, MIN_PIVOTS) pivots. Each pivot is one
+   * round of row checking and column pricing over all 2^n rows and 2^(n+1) columns.
    */
   maxRounds: number;
   /** Overrides maxRounds with a pivot count. */
@@ -125,7 +132,7 @@ export function solveExact(
   const result = dualSimplex(
     v,
     kappaScaled,
-    settings.maxPivots ?? settings.maxRounds * size,
+    settings.maxPivots ?? Math.max(settings.maxRounds * size, MIN_PIVOTS),
     start
   );
   const lower = scale * dualBound(v, kappaScaled, result.y);
