@@ -56,6 +56,7 @@ async function sweep(game: DemoGame, out: string): Promise<void> {
   const salient = salientSet(reference, orders);
   const row = (method: string, solution: AndOrSolution, pivots: number | null) => {
     const { objective, gap, seconds } = solution.report;
+    const found = salientSet(solution, orders);
     appendFileSync(
       out,
       JSON.stringify({
@@ -66,8 +67,8 @@ async function sweep(game: DemoGame, out: string): Promise<void> {
         objective,
         relGap: gap === null ? null : gap / objective,
         excess: objective / best - 1,
-        iou: iou(salientSet(solution, orders), salient),
-        salient: salientSet(solution, orders).size
+        iou: iou(found, salient),
+        salient: found.size
       }) + '\n'
     );
   };

@@ -141,9 +141,8 @@ MAX_SAMPLE_TRIES = 6
 def _describe_on_data(adapter: Any, value: Any, arrays: list[dict], user_ns: dict) -> dict:
     """A model that only shows its shapes when run: described on two rows of the first array
     it runs on, held-out-looking names and the cell's own arrays first."""
-    candidates = sorted(
-        (a for a in arrays if len(a["shape"]) >= 2 and a["shape"][0] > 0),
-        key=lambda a: (not _HELD_OUT.search(a["name"]), not a["inCell"]),
+    candidates = _ranked(
+        [a for a in arrays if len(a["shape"]) >= 2 and a["shape"][0] > 0], _HELD_OUT
     )[:MAX_SAMPLE_TRIES]
     first_failure = None
     for candidate in candidates:
@@ -202,6 +201,11 @@ _TRAIN = re.compile(r"train", re.IGNORECASE)
 _HELD_OUT = re.compile(r"test|val|valid|eval|holdout|dev", re.IGNORECASE)
 
 
+def _ranked(items: list[dict], pattern: re.Pattern) -> list[dict]:
+    """Arrays whose name matches first, then the cell's own, otherwise in namespace order."""
+    return sorted(items, key=lambda a: (not pattern.search(a["name"]), not a["inCell"]))
+
+
 def _fits_labels(shape: list[int], rows: int, classes: int | None) -> bool:
     if not shape or shape[0] != rows:
         return False
@@ -229,11 +233,8 @@ def suggest_arrays(model: dict, arrays: list[dict]) -> dict:
     if not inputs:
         return none
 
-    def rank(items: list[dict], pattern: re.Pattern) -> list[dict]:
-        return sorted(items, key=lambda a: (not pattern.search(a["name"]), not a["inCell"]))
-
-    train = rank(inputs, _TRAIN)[0]
-    held_out = [a for a in rank(inputs, _HELD_OUT) if a is not train]
+    train = _ranked(inputs, _TRAIN)[0]
+    held_out = [a for a in _ranked(inputs, _HELD_OUT) if a is not train]
     samples = held_out[0] if held_out else train
 
     def labels_for(item: dict) -> str | None:

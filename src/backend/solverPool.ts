@@ -4,11 +4,11 @@
  * analyze() takes as AnalyzeInput.solveBatch; the engine itself stays single-threaded.
  */
 import { availableParallelism } from 'node:os';
-import { extname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { AndOrSolution, BatchSolver, WarmStart } from '../engine/andOr';
 import type { SolverOptions } from '../protocol/options';
 import type { SolveTask } from './solverWorker';
+import { startWorker } from './workerThreads';
 
 interface Pending {
   task: SolveTask;
@@ -23,19 +23,6 @@ export function defaultSolverThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
-/**
- * Compiled: solverWorker.js next to this file. Under tsx (tests, bench, the CLI from source)
- * the .ts file, which a worker can only load after registering tsx itself (`npx tsx` does
- * not pass its loader on to workers).
- */
-function startWorker(): Worker {
-  const file = join(__dirname, `solverWorker${extname(__filename)}`);
-  if (extname(__filename) !== '.ts') {
-    return new Worker(file);
-  }
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true });
-}
-
 export class SolverPool {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
@@ -46,7 +33,7 @@ export class SolverPool {
 
   constructor(threads = defaultSolverThreads()) {
     for (let i = 0; i < threads; i++) {
-      const worker = startWorker();
+      const worker = startWorker('solverWorker');
       worker.on('message', (reply: Reply) => this.settle(worker, reply));
       worker.on('error', error => this.fail(worker, error));
       // Idle threads must not keep the process alive if a caller forgets close().

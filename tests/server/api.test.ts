@@ -55,6 +55,14 @@ async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void
   }
 }
 
+/** Polls until the job's forward passes run (its start-up and probes are behind it). */
+async function untilPasses(client: Client, jobId: string): Promise<void> {
+  for (let i = 0; (await client.job(jobId)).progress?.stage !== 'passes'; i++) {
+    assert.ok(i < 600, `job ${jobId} never reached its passes`);
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}
+
 function events(url: string, token: string | null, jobId?: string): WebSocket {
   const target = new URL(apiRoutes.events(jobId), url.replace(/^http/, 'ws'));
   return new WebSocket(target, token === null ? {} : { headers: { 'x-layerwise-token': token } });
@@ -274,10 +282,7 @@ describe('jobs', () => {
     // One first-order solve of a hundred million steps: minutes, in a solver thread.
     const slow = jobRequest(uploads, { solver: { kind: 'lab-sgd', steps: 100_000_000 } }, 'slow');
     const job = await client.createJob({ ...slow, useCache: false });
-    for (let i = 0; (await client.job(job.id)).progress?.stage !== 'passes'; i++) {
-      assert.ok(i < 600, 'the job never reached its passes');
-      await new Promise(resolve => setTimeout(resolve, 50));
-    }
+    await untilPasses(client, job.id);
     await new Promise(resolve => setTimeout(resolve, 500));
     const asked = Date.now();
     await client.json(apiRoutes.cancelJob(job.id), { method: 'POST' });
@@ -299,10 +304,7 @@ describe('jobs', () => {
       await client.json(apiRoutes.cancelJob(queued.id), { method: 'POST' })
     );
     assert.equal(cancelledQueued.state, 'cancelled');
-    for (let i = 0; (await client.job(running.id)).progress?.stage !== 'passes'; i++) {
-      assert.ok(i < 600, 'the long job never reached its passes');
-      await new Promise(resolve => setTimeout(resolve, 50));
-    }
+    await untilPasses(client, running.id);
     const asked = Date.now();
     await client.json(apiRoutes.cancelJob(running.id), { method: 'POST' });
     const stopped = await client.waitFor(running.id, 10_000);

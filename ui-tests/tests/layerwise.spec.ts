@@ -35,6 +35,40 @@ async function openDemo(page: Page, tmpPath: string, notebook = DEMO): Promise<v
   await page.notebook.activate(name);
 }
 
+/**
+ * Runs the example notebook (its model trains in a cell), right-clicks the model cell and
+ * waits for the form; returns the panel.
+ */
+async function configureTrainedModel(
+  page: Page,
+  tmpPath: string,
+  notebook: string,
+  modelName: string
+): Promise<Locator> {
+  await openDemo(page, tmpPath, notebook);
+  await page.notebook.run();
+  const evaluate = await page.notebook.getCellTextOutput(MODEL_CELL + 1);
+  expect(evaluate?.join('')).toMatch(/test accuracy 0\.\d+/);
+
+  await analyzeModelCell(page);
+  const panel = page.locator('.jp-Layerwise-panel');
+  await expect(panel).toHaveAttribute('data-phase', 'configuring', { timeout: 120_000 });
+  await expect(panel.locator('.jp-Layerwise-modelSummary')).toContainText(modelName);
+  return panel;
+}
+
+/** The five figures of a finished analysis are drawn; returns the results view. */
+async function expectFigures(panel: Locator): Promise<Locator> {
+  const results = panel.locator('.jp-Layerwise-results');
+  await expect(results).toHaveAttribute('data-rendered', 'and-final', { timeout: 60_000 });
+  await expect(results.locator('.jp-Layerwise-plot .main-svg').first()).toBeVisible();
+  await expect(results.locator('.jp-Layerwise-figure')).toHaveCount(5);
+  for (const figure of await results.locator('.jp-Layerwise-plot').all()) {
+    await expect(figure.locator('.main-svg').first()).toBeAttached();
+  }
+  return results;
+}
+
 /** Runs the configured analysis; fails with the panel's message unless it ends done. */
 async function runToResult(panel: Locator): Promise<void> {
   await panel.locator('.jp-Layerwise-run').click();
@@ -79,15 +113,7 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
   page,
   tmpPath
 }) => {
-  await openDemo(page, tmpPath);
-  await page.notebook.run();
-  const evaluate = await page.notebook.getCellTextOutput(MODEL_CELL + 1);
-  expect(evaluate?.join('')).toMatch(/test accuracy 0\.\d+/);
-
-  await analyzeModelCell(page);
-  const panel = page.locator('.jp-Layerwise-panel');
-  await expect(panel).toHaveAttribute('data-phase', 'configuring', { timeout: 120_000 });
-  await expect(panel.locator('.jp-Layerwise-modelSummary')).toContainText('digits_mlp');
+  const panel = await configureTrainedModel(page, tmpPath, DEMO, 'digits_mlp');
   // The settings' n = 4 patches are picked on the digit; toggling one updates n.
   const picked = panel.locator('.jp-Layerwise-patch.jp-mod-selected');
   await expect(picked).toHaveCount(SETTINGS.variables);
@@ -110,13 +136,7 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
 
   await runToResult(panel);
 
-  const results = panel.locator('.jp-Layerwise-results');
-  await expect(results).toHaveAttribute('data-rendered', 'and-final', { timeout: 60_000 });
-  await expect(results.locator('.jp-Layerwise-plot .main-svg').first()).toBeVisible();
-  await expect(results.locator('.jp-Layerwise-figure')).toHaveCount(5);
-  for (const figure of await results.locator('.jp-Layerwise-plot').all()) {
-    await expect(figure.locator('.main-svg').first()).toBeAttached();
-  }
+  const results = await expectFigures(panel);
   const strength = results.locator('[data-figure="strength"].jp-Layerwise-figure');
   await expect(strength.locator('.legendtext').first()).toHaveText('shared with the final layer');
 
@@ -202,15 +222,7 @@ test('a PyTorch model cell: its blocks are the layers, analysed on ONNX Runtime'
   page,
   tmpPath
 }) => {
-  await openDemo(page, tmpPath, TORCH_DEMO);
-  await page.notebook.run();
-  const evaluate = await page.notebook.getCellTextOutput(MODEL_CELL + 1);
-  expect(evaluate?.join('')).toMatch(/test accuracy 0\.\d+/);
-
-  await analyzeModelCell(page);
-  const panel = page.locator('.jp-Layerwise-panel');
-  await expect(panel).toHaveAttribute('data-phase', 'configuring', { timeout: 120_000 });
-  await expect(panel.locator('.jp-Layerwise-modelSummary')).toContainText('Sequential');
+  const panel = await configureTrainedModel(page, tmpPath, TORCH_DEMO, 'Sequential');
   // Each conv block and the hidden dense layer, tapped after its activation (or pooling);
   // the last Linear gives the logits and is always analysed.
   const checked = panel.locator('.jp-Layerwise-layer input:checked');
@@ -229,12 +241,7 @@ test('a PyTorch model cell: its blocks are the layers, analysed on ONNX Runtime'
 
   await panel.locator('.jp-Layerwise-useCache').uncheck();
   await runToResult(panel);
-  const results = panel.locator('.jp-Layerwise-results');
-  await expect(results).toHaveAttribute('data-rendered', 'and-final', { timeout: 60_000 });
-  await expect(results.locator('.jp-Layerwise-figure')).toHaveCount(5);
-  for (const figure of await results.locator('.jp-Layerwise-plot').all()) {
-    await expect(figure.locator('.main-svg').first()).toBeAttached();
-  }
+  const results = await expectFigures(panel);
   await expect(results).toContainText('4 layers');
   await expect(results).toContainText('onnxruntime');
 });
