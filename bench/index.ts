@@ -9,6 +9,7 @@ import { benchSolvers } from './solvers';
 import { benchForward } from './forward';
 import { benchDemo } from './demo';
 import { benchOnnx } from './onnx';
+import { benchProbes } from './probes';
 
 async function main(): Promise<void> {
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   for (const [name, run] of [
     ['solvers', benchSolvers],
     ['forward', benchForward],
+    ['probes', benchProbes],
     ['onnx', benchOnnx],
     ['demo', benchDemo]
   ] as const) {

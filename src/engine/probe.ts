@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ProbeOptions } from '../protocol/options';
 import type { ProbeReport } from '../protocol/result';
 import { AnalysisInputError } from './errors';
+import { probeFitter, type ProbeParameters } from './probeFitters';
 import { permutation, uniformGenerator } from './random';
 
 export interface ProbeTrainingData {
@@ -75,52 +76,6 @@ function gatherRows(
   return out;
 }
 
-function targetsOf(labels: ArrayLike<number>, rows: Int32Array, columns: number): tf.Tensor2D {
-  const y = Int32Array.from(rows, r => labels[r]);
-  return tf.tidy(() =>
-    columns === 1
-      ? tf.tensor2d(Float32Array.from(y), [rows.length, 1])
-      : (tf.oneHot(tf.tensor1d(y, 'int32'), columns).toFloat() as tf.Tensor2D)
-  );
-}
-
-function lossOf(logits: tf.Tensor2D, targets: tf.Tensor2D, columns: number): tf.Scalar {
-  return columns === 1
-    ? (tf.losses.sigmoidCrossEntropy(targets, logits) as tf.Scalar)
-    : (tf.losses.softmaxCrossEntropy(targets, logits) as tf.Scalar);
-}
-
-function accuracyOf(
-  logits: Float32Array,
-  labels: ArrayLike<number>,
-  rows: Int32Array,
-  columns: number
-): number {
-  let correct = 0;
-  rows.forEach((r, i) => {
-    let predicted: number;
-    if (columns === 1) {
-      predicted = logits[i] > 0 ? 1 : 0;
-    } else {
-      predicted = 0;
-      for (let c = 1; c < columns; c++) {
-        if (logits[i * columns + c] > logits[i * columns + predicted]) {
-          predicted = c;
-        }
-      }
-    }
-    correct += predicted === labels[r] ? 1 : 0;
-  });
-  return rows.length ? correct / rows.length : 0;
-}
-
-function zeroVariable(shape: number[]): tf.Variable {
-  const zeros = tf.zeros(shape);
-  const variable = tf.variable(zeros, true);
-  zeros.dispose();
-  return variable;
-}
-
 /** `afterEpoch` runs between epochs (cancellation, progress); it may throw to stop. */
 export async function trainProbe(
   data: ProbeTrainingData,
@@ -147,50 +102,34 @@ export async function trainProbe(
   // Standardised features make one learning rate fit every layer; the scaling is folded back
   // into the weights, so the probe stays linear in the layer's raw features.
   const standard = options.standardize ? standardiser(data.features, trainRows, size) : null;
-  const xTrain = tf.tensor2d(gatherRows(data.features, trainRows, size, standard), [
-    trainRows.length,
-    size
-  ]);
-  const xHeld = tf.tensor2d(gatherRows(data.features, heldOutRows, size, standard), [
-    heldOutCount,
-    size
-  ]);
-  const yTrain = targetsOf(data.labels, trainRows, columns);
-  const yHeld = targetsOf(data.labels, heldOutRows, columns);
-  const weights = zeroVariable([size, columns]);
-  const bias = zeroVariable([columns]);
-  const optimizer =
-    options.optimizer === 'adam'
-      ? tf.train.adam(options.learningRate)
-      : tf.train.sgd(options.learningRate);
+  const labelsOf = (rows: Int32Array) => Int32Array.from(rows, r => data.labels[r]);
+  const fitter = probeFitter(
+    {
+      size,
+      columns,
+      xTrain: gatherRows(data.features, trainRows, size, standard),
+      yTrain: labelsOf(trainRows),
+      xHeld: gatherRows(data.features, heldOutRows, size, standard),
+      yHeld: labelsOf(heldOutRows)
+    },
+    options
+  );
 
   let best = Infinity;
   let bestEpoch = 0;
-  let bestWeights = new Float32Array(size * columns);
-  let bestBias = new Float32Array(columns);
+  let bestParameters: ProbeParameters = {
+    weights: new Float32Array(size * columns),
+    bias: new Float32Array(columns)
+  };
   let epochs = 0;
   try {
     for (let epoch = 1; epoch <= options.maxEpochs; epoch++) {
       epochs = epoch;
       const shuffled = permutation(trainRows.length, uniform);
       for (let start = 0; start < shuffled.length; start += options.batchSize) {
-        const index = shuffled.subarray(start, start + options.batchSize);
-        tf.tidy(() => {
-          const rows = tf.tensor1d(index, 'int32');
-          const xb = tf.gather(xTrain, rows);
-          const yb = tf.gather(yTrain, rows);
-          optimizer.minimize(
-            () => lossOf(xb.matMul(weights).add(bias) as tf.Tensor2D, yb, columns),
-            false,
-            [weights, bias]
-          );
-        });
+        fitter.step(shuffled.subarray(start, start + options.batchSize));
       }
-      const heldLoss = tf.tidy(() =>
-        lossOf(xHeld.matMul(weights).add(bias) as tf.Tensor2D, yHeld, columns)
-      );
-      const loss = (await heldLoss.data())[0];
-      heldLoss.dispose();
+      const loss = await fitter.heldOutLoss();
       await afterEpoch?.(epoch);
       if (!Number.isFinite(loss)) {
         throw new AnalysisInputError(
@@ -200,46 +139,27 @@ export async function trainProbe(
       if (loss < best - MIN_IMPROVEMENT) {
         best = loss;
         bestEpoch = epoch;
-        bestWeights = Float32Array.from(await weights.data());
-        bestBias = Float32Array.from(await bias.data());
+        bestParameters = await fitter.parameters();
       } else if (epoch - bestEpoch >= options.patience) {
         break;
       }
     }
-    const trainLogits = await logitsOf(xTrain, bestWeights, bestBias, size, columns);
-    const heldLogits = await logitsOf(xHeld, bestWeights, bestBias, size, columns);
-    const folded = fold(bestWeights, bestBias, standard, size, columns);
+    const folded = fold(bestParameters.weights, bestParameters.bias, standard, size, columns);
     return {
       featureSize: size,
       columns,
       weights: folded.weights,
       bias: folded.bias,
       report: {
-        trainAccuracy: accuracyOf(trainLogits, data.labels, trainRows, columns),
-        heldOutAccuracy: accuracyOf(heldLogits, data.labels, heldOutRows, columns),
+        trainAccuracy: await fitter.accuracy(bestParameters, 'train'),
+        heldOutAccuracy: await fitter.accuracy(bestParameters, 'held'),
         epochs,
         featureSize: size
       }
     };
   } finally {
-    tf.dispose([xTrain, xHeld, yTrain, yHeld, weights, bias]);
-    optimizer.dispose();
+    fitter.dispose();
   }
-}
-
-async function logitsOf(
-  x: tf.Tensor2D,
-  weights: Float32Array,
-  bias: Float32Array,
-  size: number,
-  columns: number
-): Promise<Float32Array> {
-  const logits = tf.tidy(() =>
-    x.matMul(tf.tensor2d(weights, [size, columns])).add(tf.tensor1d(bias))
-  );
-  const values = (await logits.data()) as Float32Array;
-  logits.dispose();
-  return values;
 }
 
 /** (f - mean) / scale . W + b  =  f . (W / scale) + (b - (mean / scale) . W). */

@@ -4,7 +4,13 @@ import * as tf from '@tensorflow/tfjs';
 import { ProbeOptions } from '../../src/protocol/options';
 import { poolFeatures, pooledSize } from '../../src/engine/featurePooling';
 import { ProbeModel, trainProbe } from '../../src/engine/probe';
-import { normalGenerator } from '../../src/engine/random';
+import {
+  probeFitter,
+  TfjsFitter,
+  TypedArrayFitter,
+  type ProbeFitter
+} from '../../src/engine/probeFitters';
+import { normalGenerator, permutation, uniformGenerator } from '../../src/engine/random';
 
 /** count points in `dim` dimensions around `classes` well separated centres (seeded). */
 function blobs(count: number, dim: number, classes: number, seed: number, spread = 0.5) {
@@ -86,6 +92,77 @@ describe('linear probe', () => {
     );
     assert.ok(probe.report.epochs < 500, `ran ${probe.report.epochs} epochs`);
     assert.ok(probe.report.heldOutAccuracy < 0.8);
+  });
+
+  for (const [optimizer, classes] of [
+    ['adam', 3],
+    ['sgd', 2]
+  ] as const) {
+    it(`takes the same ${optimizer} steps in typed arrays as in tfjs (${classes} classes)`, async () => {
+      const size = 5;
+      const train = blobs(90, size, classes, 11, 2);
+      const held = blobs(30, size, classes, 12, 2);
+      // centred, as the standardised rows the fitters get
+      const centre = (x: Float32Array) => x.map(value => value - 100);
+      const data = {
+        size,
+        columns: classes === 2 ? 1 : classes,
+        xTrain: centre(train.features),
+        yTrain: train.labels,
+        xHeld: centre(held.features),
+        yHeld: held.labels
+      };
+      const options = ProbeOptions.parse({ optimizer, learningRate: 0.05 });
+      const run = async (fitter: ProbeFitter) => {
+        const uniform = uniformGenerator(4);
+        const losses: number[] = [];
+        for (let epoch = 0; epoch < 15; epoch++) {
+          const order = permutation(train.count, uniform);
+          for (let start = 0; start < train.count; start += 16) {
+            fitter.step(order.subarray(start, start + 16));
+          }
+          losses.push(await fitter.heldOutLoss());
+        }
+        const parameters = await fitter.parameters();
+        const accuracy = await fitter.accuracy(parameters, 'held');
+        fitter.dispose();
+        return { losses, parameters, accuracy };
+      };
+      const typed = await run(new TypedArrayFitter(data, options));
+      const tensors = await run(new TfjsFitter(data, options));
+      // float64 against float32 arithmetic
+      typed.losses.forEach((loss, epoch) =>
+        assert.ok(Math.abs(loss - tensors.losses[epoch]) < 1e-4 * (1 + loss), `epoch ${epoch}`)
+      );
+      // they learn: the loss of the zero start is log(classes)
+      assert.ok(Math.min(...typed.losses) < 0.6 * Math.log(classes), `${typed.losses}`);
+      typed.parameters.weights.forEach((w, i) =>
+        assert.ok(Math.abs(w - tensors.parameters.weights[i]) < 1e-3 * (1 + Math.abs(w)))
+      );
+      assert.equal(typed.accuracy, tensors.accuracy);
+    });
+  }
+
+  it('trains small layers in typed arrays and wide ones on tfjs', () => {
+    const fitterFor = (size: number) => {
+      const rows = (count: number) => new Float32Array(count * size);
+      const fitter = probeFitter(
+        {
+          size,
+          columns: 10,
+          xTrain: rows(4),
+          yTrain: new Int32Array(4),
+          xHeld: rows(2),
+          yHeld: new Int32Array(2)
+        },
+        ProbeOptions.parse({})
+      );
+      fitter.dispose();
+      return fitter;
+    };
+    // the cpu backend: typed arrays up to 40,960 weights
+    assert.ok(fitterFor(128) instanceof TypedArrayFitter);
+    assert.ok(fitterFor(8192) instanceof TfjsFitter);
   });
 
   it('pools sequence features', () => {
