@@ -1,11 +1,14 @@
 /**
  * The AND-OR solvers side by side (method.md 3): `exact` against `lab-sgd` (the public
- * recipe, 20,000 steps) on (sample, layer)-like problems, timed in the same process.
+ * recipe, 20,000 steps) and against HiGHS on (sample, layer)-like problems, timed in the same
+ * process.
  * Run alone: `npx tsx bench/solvers.ts [n ...]` (default 8 10 12 14).
  */
 import { solveAndOr } from '../src/engine/andOr';
 import { solveExact } from '../src/engine/solver/exact';
 import { SolverOptions } from '../src/protocol/options';
+import { kappaOf } from '../src/engine/solver/objective';
+import { referenceOptimum } from '../tests/engine/lpReference';
 import { mlpGame, mlpLayerGames, plantedGame } from '../tests/engine/solverGames';
 
 const EXACT = SolverOptions.parse({ kind: 'exact' });
@@ -23,6 +26,8 @@ const MLP_CAP_FROM = 12;
 const MLP_PIVOT_CAP = 3000;
 const MLP_UP_TO = 14;
 const WARM_UP_TO = 10;
+/** HiGHS gets the LP as its dense matrix (about 4^n nonzeros): beyond this n it takes minutes. */
+const HIGHS_UP_TO = 10;
 
 interface Row {
   n: number;
@@ -123,6 +128,34 @@ function benchWarmStarts(n: number): string {
   );
 }
 
+/**
+ * `exact` against HiGHS (the npm WASM build the tests use as their reference) on the same
+ * LP, one after the other in this process: how a general LP solver does on these games.
+ */
+async function benchHighs(n: number, kind: string): Promise<string> {
+  const exactMs: number[] = [];
+  const highsMs: number[] = [];
+  let worstDifference = 0;
+  for (let seed = 1; seed <= PROBLEMS_PER_GAME; seed++) {
+    const values = gameOf(kind, n, seed);
+    let started = performance.now();
+    const exact = solveExact(values, EXACT);
+    exactMs.push(performance.now() - started);
+    started = performance.now();
+    const optimum = await referenceOptimum(values, kappaOf(values, EXACT.kappaFactor));
+    highsMs.push(performance.now() - started);
+    worstDifference = Math.max(
+      worstDifference,
+      Math.abs(exact.report.objective - optimum) / Math.abs(optimum)
+    );
+    console.error(`  n=${n} ${kind} #${seed}: HiGHS ${highsMs.at(-1)!.toFixed(0)} ms`);
+  }
+  return (
+    `| ${n} | ${kind} | ${median(exactMs).toFixed(1)} | ${median(highsMs).toFixed(0)} | ` +
+    `${(median(highsMs) / median(exactMs)).toFixed(1)}x | ${worstDifference.toExponential(1)} |`
+  );
+}
+
 export async function benchSolvers(sizes: number[] = [8, 10, 12, 14]): Promise<string> {
   // one untimed solve of each kind first, so JIT warm-up is not billed to the first row
   const warmUp = gameOf('planted', 8, 99);
@@ -176,6 +209,31 @@ export async function benchSolvers(sizes: number[] = [8, 10, 12, 14]): Promise<s
         `at least 100x faster than lab-sgd: ${verdict(leastSpeedUp >= 100)} ` +
         `(${atTwelve.map(row => `${row.game} ${(row.sgdMs / row.exactMs).toFixed(1)}x`).join(', ')}); ` +
         `lower objective than lab-sgd: ${verdict(sgdNeverBetter)}.`
+    );
+  }
+  const highsSizes = sizes.filter(size => size <= HIGHS_UP_TO);
+  if (highsSizes.length > 0) {
+    // loads the WASM module outside the timed solves
+    await referenceOptimum(warmUp, kappaOf(warmUp, EXACT.kappaFactor));
+    const highsRows: string[] = [];
+    for (const n of highsSizes) {
+      for (const kind of ['planted', 'mlp']) {
+        highsRows.push(await benchHighs(n, kind));
+      }
+    }
+    lines.push(
+      '',
+      '### `exact` against a general LP solver',
+      '',
+      'The same LPs given to HiGHS (npm `highs`, its WASM build, default options, the dense ' +
+        'constraint matrix built from the definition as in tests/engine/lpReference.ts; ' +
+        `building it is included), medians over ${PROBLEMS_PER_GAME} problems, both in this ` +
+        'process one after the other. Objective Δ: the largest relative difference of the two ' +
+        'optima.',
+      '',
+      '| n | game | exact ms | HiGHS ms | HiGHS / exact | objective Δ |',
+      '|---|---|---|---|---|---|',
+      ...highsRows
     );
   }
   const warmSizes = sizes.filter(size => size <= WARM_UP_TO);
