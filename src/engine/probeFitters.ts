@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ProbeOptions } from '../protocol/options';
+import { predictedClass } from './scalarOutput';
 
 /** Standardised rows and their labels, split into training and held-out sets. */
 export interface FitterData {
@@ -58,17 +59,15 @@ export function probeFitter(data: FitterData, options: ProbeOptions): ProbeFitte
     : new TfjsFitter(data, options);
 }
 
-function predictedOf(logits: ArrayLike<number>, offset: number, columns: number): number {
-  if (columns === 1) {
-    return logits[offset] > 0 ? 1 : 0;
-  }
-  let predicted = 0;
-  for (let c = 1; c < columns; c++) {
-    if (logits[offset + c] > logits[offset + predicted]) {
-      predicted = c;
+/** The [columns, rows] layout of a row-major [rows, columns] matrix. */
+function transposed(values: ArrayLike<number>, rows: number, columns: number): Float64Array {
+  const out = new Float64Array(rows * columns);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      out[c * rows + r] = values[r * columns + c];
     }
   }
-  return predicted;
+  return out;
 }
 
 export class TypedArrayFitter implements ProbeFitter {
@@ -201,30 +200,22 @@ export class TypedArrayFitter implements ProbeFitter {
 
   async parameters(): Promise<ProbeParameters> {
     const { size, columns } = this.data;
-    const weights = new Float32Array(size * columns);
-    for (let c = 0; c < columns; c++) {
-      for (let j = 0; j < size; j++) {
-        weights[j * columns + c] = this.weights[c * size + j];
-      }
-    }
-    return { weights, bias: Float32Array.from(this.bias) };
+    return {
+      weights: Float32Array.from(transposed(this.weights, columns, size)),
+      bias: Float32Array.from(this.bias)
+    };
   }
 
   async accuracy(parameters: ProbeParameters, rows: 'train' | 'held'): Promise<number> {
     const { size, columns } = this.data;
     const x = rows === 'train' ? this.data.xTrain : this.data.xHeld;
     const y = rows === 'train' ? this.data.yTrain : this.data.yHeld;
-    const byColumn = new Float64Array(size * columns);
-    for (let c = 0; c < columns; c++) {
-      for (let j = 0; j < size; j++) {
-        byColumn[c * size + j] = parameters.weights[j * columns + c];
-      }
-    }
+    const byColumn = transposed(parameters.weights, size, columns);
     const bias = Float64Array.from(parameters.bias);
     let correct = 0;
     for (let r = 0; r < y.length; r++) {
       this.forward(x, r, byColumn, bias);
-      correct += predictedOf(this.logits, 0, this.data.columns) === y[r] ? 1 : 0;
+      correct += predictedClass(this.logits, 0, this.data.columns) === y[r] ? 1 : 0;
     }
     return y.length ? correct / y.length : 0;
   }
@@ -316,7 +307,7 @@ export class TfjsFitter implements ProbeFitter {
     logits.dispose();
     let correct = 0;
     labels.forEach((label, r) => {
-      correct += predictedOf(values, r * columns, columns) === label ? 1 : 0;
+      correct += predictedClass(values, r * columns, columns) === label ? 1 : 0;
     });
     return labels.length ? correct / labels.length : 0;
   }
