@@ -29,18 +29,10 @@ export function salienceThresholds(maxima: number[][], options: SalienceOptions)
   return maxima.map(() => perLayer.map(max => options.tauFactor * max));
 }
 
-/** Whether |I(S)| > tau, for S != {} (and order >= minOrder: OR terms start at order 2). */
-export function isSalient(
-  value: number,
-  mask: number,
-  tau: number,
-  order: number,
-  minOrder: number
-): boolean {
-  return mask !== 0 && order >= minOrder && Math.abs(value) > tau;
-}
-
-/** The salient subsets of a dense interaction vector, ascending by mask. */
+/**
+ * The salient subsets of a dense interaction vector, ascending by mask: S != {} with order >=
+ * minOrder (OR terms start at order 2) and |I(S)| > tau.
+ */
 export function salientMasks(
   values: ArrayLike<number>,
   tau: number,
@@ -49,7 +41,7 @@ export function salientMasks(
 ): number[] {
   const masks: number[] = [];
   for (let mask = 1; mask < values.length; mask++) {
-    if (isSalient(values[mask], mask, tau, orders[mask], minOrder)) {
+    if (orders[mask] >= minOrder && Math.abs(values[mask]) > tau) {
       masks.push(mask);
     }
   }
