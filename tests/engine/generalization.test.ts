@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { iouByOrder } from '../../src/engine/generalization';
+import { AnalysisInputError } from '../../src/engine/errors';
+import { crossModelIoU, iouByOrder, type OrderIoU } from '../../src/engine/generalization';
+import { popcount } from '../../src/engine/subsets';
+import type { AnalysisResult, SampleLayerResult } from '../../src/protocol/result';
+import { sampleResult } from '../lab/fixtures';
 
 describe('cross-model generalisation', () => {
   it('IoU per order, averaged over samples with a non-empty union', () => {
@@ -22,5 +26,92 @@ describe('cross-model generalisation', () => {
     assert.equal(rows[2].iou, 0);
     assert.equal(rows[2].samples, 1);
     assert.deepEqual(iouByOrder([[1]], [[2]], 2, 2), [{ order: 2, iou: null, samples: 0 }]);
+  });
+});
+
+/** sampleResult (3 variables; layers dense, dense_1, output; 2 samples) with given salient sets. */
+function withSalient(sets: Record<string, { and: number[]; or: number[] }[]>): AnalysisResult {
+  const result = sampleResult();
+  const interactions = (masks: number[]) =>
+    masks.map(mask => ({ mask, order: popcount(mask), value: 1 }));
+  const perSample: SampleLayerResult[][] = result.perSample.map((row, s) =>
+    row.map((cell, l) => {
+      const set = sets[result.layers[l].name]?.[s];
+      return set ? { ...cell, and: interactions(set.and), or: interactions(set.or) } : cell;
+    })
+  );
+  return { ...result, perSample };
+}
+
+describe('crossModelIoU', () => {
+  // At the final layers, sample 0 and sample 1:
+  //   AND  A {0}, {1}, {0,1}, {0,1,2}; {2}        B {0}, {0,1}, {0,2}; {2}, {1,2}
+  //   OR   A {0,1}, {0,2}; none                   B {0,1}; none
+  const a = withSalient({
+    output: [
+      { and: [1, 2, 3, 7], or: [3, 5] },
+      { and: [4], or: [] }
+    ],
+    dense: [{ and: [1], or: [] }]
+  });
+  const b = withSalient({
+    output: [
+      { and: [1, 3, 5], or: [3] },
+      { and: [4, 6], or: [] }
+    ],
+    dense_1: [{ and: [1, 2], or: [] }]
+  });
+
+  it('compares the final layers by default, AND and OR, by hand-counted IoU', () => {
+    const expected: OrderIoU[] = [
+      // sample 0 {0},{1} vs {0}: 1/2; sample 1 {2} vs {2}: 1
+      { kind: 'and', order: 1, iou: 0.75, samples: 2 },
+      // sample 0 {0,1} vs {0,1},{0,2}: 1/2; sample 1 none vs {1,2}: 0
+      { kind: 'and', order: 2, iou: 0.25, samples: 2 },
+      // sample 0 {0,1,2} vs none: 0; sample 1: empty union, skipped
+      { kind: 'and', order: 3, iou: 0, samples: 1 },
+      // sample 0 {0,1},{0,2} vs {0,1}: 1/2; sample 1 skipped
+      { kind: 'or', order: 2, iou: 0.5, samples: 1 },
+      { kind: 'or', order: 3, iou: null, samples: 0 }
+    ];
+    assert.deepEqual(crossModelIoU(a, b), expected);
+    // symmetric
+    assert.deepEqual(crossModelIoU(b, a), expected);
+  });
+
+  it('compares the layers it is given', () => {
+    // dense of A against dense_1 of B: sample 0 AND {0} vs {0}, {1}, no OR on either side;
+    // sample 1 keeps the fixture's AND {0,1} and OR {1,2} at both layers
+    assert.deepEqual(crossModelIoU(a, b, { a: 'dense', b: 'dense_1' }), [
+      { kind: 'and', order: 1, iou: 0.5, samples: 1 },
+      { kind: 'and', order: 2, iou: 1, samples: 1 },
+      { kind: 'and', order: 3, iou: null, samples: 0 },
+      { kind: 'or', order: 2, iou: 1, samples: 1 },
+      { kind: 'or', order: 3, iou: null, samples: 0 }
+    ]);
+  });
+
+  it('refuses results that cannot be compared', () => {
+    const refuse = (other: AnalysisResult, pattern: RegExp, layers = {}) =>
+      assert.throws(
+        () => crossModelIoU(a, other, layers),
+        (error: Error) => {
+          assert.ok(error instanceof AnalysisInputError);
+          assert.match(error.message, pattern);
+          return true;
+        }
+      );
+    refuse({ ...b, variables: { n: 4, names: ['a', 'b', 'c', 'd'] } }, /3 and 4 variables/);
+    refuse(
+      { ...b, options: { ...b.options, variables: [[0], [1], [2, 3]] } },
+      /different input variables/
+    );
+    refuse(
+      { ...b, samples: b.samples.map((s, i) => ({ ...s, index: i + 5 })) },
+      /different samples/
+    );
+    refuse(b, /layer 'nope' is not in the result; its layers are: dense, dense_1, output/, {
+      b: 'nope'
+    });
   });
 });
