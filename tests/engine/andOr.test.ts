@@ -132,13 +132,13 @@ describe('exact solver against an independent LP solve of the full LP', () => {
       if (n === 8 && name === 'uniform') {
         continue;
       }
-      it(`matches the LP optimum within 1e-4 on a ${name} game, n = ${n}`, async () => {
+      it(`matches the LP optimum within 1e-6 on a ${name} game, n = ${n}`, async () => {
         const kappa = kappaOf(values, EXACT.kappaFactor);
         const optimum = await referenceOptimum(values, kappa);
         const solution = solveExact(values, EXACT);
         const { objective, gap } = solution.report;
         assert.ok(
-          Math.abs(objective - optimum) <= 1e-4 * optimum,
+          Math.abs(objective - optimum) <= 1e-6 * optimum,
           `objective ${objective} vs LP optimum ${optimum}`
         );
         assert.ok(gap !== null && gap >= 0 && gap <= EXACT.tolerance * objective, `gap ${gap}`);
@@ -156,7 +156,7 @@ describe('exact solver against an independent LP solve of the full LP', () => {
       const values = mlpGame(5, 7);
       const optimum = await referenceOptimum(values, kappaOf(values, kappaFactor));
       const solution = solveExact(values, { ...EXACT, kappaFactor });
-      assert.ok(Math.abs(solution.report.objective - optimum) <= 1e-4 * Math.max(optimum, 1e-9));
+      assert.ok(Math.abs(solution.report.objective - optimum) <= 1e-6 * Math.max(optimum, 1e-9));
       assertWellFormed(values, solution, kappaFactor);
     }
   });
@@ -256,7 +256,7 @@ describe('exact solver: warm starts', () => {
     assert.equal(warm.stats.warm, true);
     assert.ok(warm.stats.pivots < cold.stats.pivots / 2, `${warm.stats.pivots} pivots`);
     const optimum = await referenceOptimum(noisy, kappaOf(noisy, EXACT.kappaFactor));
-    assert.ok(Math.abs(warm.report.objective - optimum) <= 1e-4 * optimum);
+    assert.ok(Math.abs(warm.report.objective - optimum) <= 1e-6 * optimum);
     assert.ok(warm.report.gap! <= EXACT.tolerance * warm.report.objective);
     assertWellFormed(noisy, warm, EXACT.kappaFactor);
   });
