@@ -7,6 +7,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { AnalysisInputError } from '../engine/errors';
+import { WeightsManifest } from '../protocol/api';
 import { readInputFile } from './inputFiles';
 
 export interface LoadedModel {
@@ -37,6 +38,13 @@ function parseModelJson(text: string, name: string): tf.io.ModelJSON {
   }
   if (!Array.isArray(candidate.weightsManifest)) {
     throw new AnalysisInputError(`${name}: the model.json has no weightsManifest`);
+  }
+  const manifest = WeightsManifest.safeParse(candidate.weightsManifest);
+  if (!manifest.success) {
+    const issue = manifest.error.issues[0];
+    throw new AnalysisInputError(
+      `${name}: the weightsManifest is malformed (${['weightsManifest', ...issue.path.map(String)].join('.')}: ${issue.message})`
+    );
   }
   return candidate as tf.io.ModelJSON;
 }

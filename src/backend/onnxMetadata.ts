@@ -75,8 +75,8 @@ class ProtoReader {
     throw new Error('malformed varint');
   }
 
-  /** The next field: its number, and its bytes when it is length-delimited. */
-  field(): { number: number; bytes: Uint8Array | null } {
+  /** The next field: its number, its bytes when length-delimited, its value when a varint. */
+  field(): { number: number; bytes: Uint8Array | null; value: number | null } {
     const key = this.varint();
     const number = Math.floor(key / 8);
     const wireType = key % 8;
@@ -85,18 +85,17 @@ class ProtoReader {
     }
     switch (wireType) {
       case 0:
-        this.varint();
-        return { number, bytes: null };
+        return { number, bytes: null, value: this.varint() };
       case 1:
         this.skip(8);
-        return { number, bytes: null };
+        return { number, bytes: null, value: null };
       case 2: {
         const length = this.varint();
-        return { number, bytes: this.skip(length) };
+        return { number, bytes: this.skip(length), value: null };
       }
       case 5:
         this.skip(4);
-        return { number, bytes: null };
+        return { number, bytes: null, value: null };
       default:
         throw new Error(`wire type ${wireType}`);
     }
@@ -140,4 +139,109 @@ export function readMetadataProps(bytes: Uint8Array): Map<string, string> {
     props.set(key, text);
   }
   return props;
+}
+
+/**
+ * Where tensors sit in an ONNX model (onnx.proto field numbers): the graph's initializers
+ * and sparse initializers, tensors in node attributes (Constant), and the graphs nested in
+ * attributes (If, Loop, Scan bodies), in functions and in training info.
+ */
+const MODEL_GRAPH = 7;
+const MODEL_TRAINING_INFO = 20;
+const MODEL_FUNCTIONS = 25;
+const GRAPH_NODES = 1;
+const GRAPH_INITIALIZERS = 5;
+const GRAPH_SPARSE_INITIALIZERS = 15;
+const FUNCTION_NODES = 7;
+const NODE_ATTRIBUTES = 5;
+const ATTRIBUTE_TENSOR = 5;
+const ATTRIBUTE_GRAPH = 6;
+const ATTRIBUTE_TENSORS = 10;
+const ATTRIBUTE_GRAPHS = 11;
+const ATTRIBUTE_SPARSE_TENSOR = 22;
+const ATTRIBUTE_SPARSE_TENSORS = 23;
+const SPARSE_VALUES = 1;
+const SPARSE_INDICES = 2;
+const TENSOR_NAME = 8;
+const TENSOR_EXTERNAL_DATA = 13;
+const TENSOR_DATA_LOCATION = 14;
+const DATA_LOCATION_EXTERNAL = 1;
+/** Nested graphs deeper than this are refused rather than walked. */
+const MAX_DEPTH = 64;
+
+type Message =
+  | 'model'
+  | 'training'
+  | 'graph'
+  | 'function'
+  | 'node'
+  | 'attribute'
+  | 'sparse'
+  | 'tensor';
+
+const CHILDREN: Record<Message, Partial<Record<number, Message>>> = {
+  model: {
+    [MODEL_GRAPH]: 'graph',
+    [MODEL_TRAINING_INFO]: 'training',
+    [MODEL_FUNCTIONS]: 'function'
+  },
+  /** TrainingInfoProto: initialization and algorithm graphs. */
+  training: { 1: 'graph', 2: 'graph' },
+  graph: {
+    [GRAPH_NODES]: 'node',
+    [GRAPH_INITIALIZERS]: 'tensor',
+    [GRAPH_SPARSE_INITIALIZERS]: 'sparse'
+  },
+  function: { [FUNCTION_NODES]: 'node' },
+  node: { [NODE_ATTRIBUTES]: 'attribute' },
+  attribute: {
+    [ATTRIBUTE_TENSOR]: 'tensor',
+    [ATTRIBUTE_GRAPH]: 'graph',
+    [ATTRIBUTE_TENSORS]: 'tensor',
+    [ATTRIBUTE_GRAPHS]: 'graph',
+    [ATTRIBUTE_SPARSE_TENSOR]: 'sparse',
+    [ATTRIBUTE_SPARSE_TENSORS]: 'sparse'
+  },
+  sparse: { [SPARSE_VALUES]: 'tensor', [SPARSE_INDICES]: 'tensor' },
+  tensor: {}
+};
+
+function externalIn(bytes: Uint8Array, kind: Message, depth: number): string | null {
+  if (depth > MAX_DEPTH) {
+    throw new Error(`graphs nested deeper than ${MAX_DEPTH}`);
+  }
+  const reader = new ProtoReader(bytes);
+  let name = '(unnamed)';
+  let external = false;
+  while (!reader.done) {
+    const field = reader.field();
+    if (kind === 'tensor') {
+      if (field.number === TENSOR_NAME && field.bytes !== null) {
+        name = new TextDecoder('utf-8').decode(field.bytes);
+      } else if (
+        field.number === TENSOR_EXTERNAL_DATA ||
+        (field.number === TENSOR_DATA_LOCATION && field.value === DATA_LOCATION_EXTERNAL)
+      ) {
+        external = true;
+      }
+      continue;
+    }
+    const child = CHILDREN[kind][field.number];
+    if (child !== undefined && field.bytes !== null) {
+      const found = externalIn(field.bytes, child, depth + 1);
+      if (found !== null) {
+        return found;
+      }
+    }
+  }
+  return external ? JSON.stringify(name) : null;
+}
+
+/**
+ * The name of the first tensor that keeps its data in an external file, or null when every
+ * tensor is inside the model. ONNX Runtime reads such a file from disk relative to its
+ * working directory, so an uploaded model could pull in any file the backend can read.
+ */
+export function onnxExternalData(bytes: Uint8Array): string | null {
+  return externalIn(bytes, 'model', 0);
 }

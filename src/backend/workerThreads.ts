@@ -15,7 +15,10 @@ export function startWorker(name: string, options: WorkerOptions = {}): Worker {
   if (extension !== '.ts') {
     return new Worker(file, options);
   }
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, {
+  // Resolved here: an eval'd worker resolves modules from the working directory, which the
+  // server moves to an empty folder of its own.
+  const tsx = require.resolve('tsx/cjs');
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)});`, {
     ...options,
     eval: true
   });

@@ -173,7 +173,7 @@ export class AnalysisController implements IPanelActions, IDisposable {
     this.model.setPhase('running');
     this.onStatus(job);
     this.watch?.dispose();
-    if (!['done', 'failed', 'cancelled'].includes(job.state)) {
+    if (!['done', 'failed', 'cancelled', 'interrupted'].includes(job.state)) {
       this.watch = this.backend.watchJob(
         job.id,
         status => this.onStatus(status),
@@ -198,6 +198,12 @@ export class AnalysisController implements IPanelActions, IDisposable {
         break;
       case 'failed':
         this.model.setPhase('failed', status.error ?? 'The analysis failed.');
+        break;
+      case 'interrupted':
+        this.model.setPhase(
+          'failed',
+          'The Layerwise backend stopped before this analysis finished. Press Run analysis to run it again.'
+        );
         break;
       case 'cancelled':
         this.model.setPhase('cancelled');

@@ -2,7 +2,9 @@
  * The backend's HTTP + WebSocket API (src/protocol/api.ts) as seen from the browser: the
  * backend is mounted by jupyter-server-proxy at `<baseUrl>layerwise/`, and every request goes
  * through ServerConnection so Jupyter's own token and XSRF protection apply (the proxy then
- * adds the backend's token). Every response is validated against the protocol schemas.
+ * adds the backend's token). Every request carries the X-Layerwise-Request header, which the
+ * backend requires of state changes: a page of another site cannot send it. Every response
+ * is validated against the protocol schemas.
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
@@ -15,6 +17,7 @@ import {
   JobEvent,
   JobStatus,
   PROXY_PATH,
+  REQUEST_HEADER,
   UploadInfo,
   type ArrayDType,
   type CreateJobRequestInput
@@ -134,9 +137,11 @@ export class BackendClient {
     schema: S
   ): Promise<z.infer<S>> {
     const url = URLExt.join(this.root, path);
+    const headers = new Headers(init.headers);
+    headers.set(REQUEST_HEADER, '1');
     let response: Response;
     try {
-      response = await ServerConnection.makeRequest(url, init, this.settings);
+      response = await ServerConnection.makeRequest(url, { ...init, headers }, this.settings);
     } catch (error) {
       throw new BackendError(
         `Cannot reach the Layerwise backend (${(error as Error).message}).`,
@@ -193,7 +198,7 @@ function errorFrom(response: Response, text: string): BackendError {
   }
 }
 
-const FINISHED = new Set(['done', 'failed', 'cancelled']);
+const FINISHED = new Set(['done', 'failed', 'cancelled', 'interrupted']);
 
 class JobWatch implements IDisposable {
   private socket: WebSocket | null = null;

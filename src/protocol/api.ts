@@ -18,6 +18,9 @@
  *   GET    api/jobs                         -> JobList (newest first)
  *   GET    api/jobs/:id                     -> JobStatus (polling)
  *   POST   api/jobs/:id/cancel              -> JobStatus
+ *   POST   api/jobs/:id/resubmit            -> JobStatus (201): a new job with the request of
+ *                                            an 'interrupted' one (the backend stopped
+ *                                            while it was queued or running)
  *   GET    api/jobs/:id/result              -> AnalysisResult (409 until the job is done)
  *   GET    api/results/:key                 -> AnalysisResult by its content key
  *   WS     api/events[?job=ID]              server -> client: JobEvent messages (JSON text)
@@ -38,7 +41,14 @@
  * { format: 'onnx', onnx } (ids of the uploads above), each with an optional `source` name.
  *
  * Every request needs the token: header `X-Layerwise-Token: T` (what the Jupyter proxy
- * adds), or `Authorization: Bearer T`, or `?token=T` (for browser WebSockets standalone).
+ * adds), or `Authorization: Bearer T`; `?token=T` only on the WebSocket (a browser cannot set
+ * its headers). Wrong tokens are answered more slowly each time, then with 429.
+ * Every POST and DELETE also needs the header `X-Layerwise-Request: 1`, and a request that
+ * carries an Origin (browsers) must come from the origin it is sent to (403 otherwise): behind
+ * Jupyter the proxy adds the token to every request that carries the user's cookie, including
+ * one a page of another site sends.
+ * Uploads are streamed to disk: one larger than the upload limit, or one that would take the
+ * uploads in flight past theirs, answers 413; a body that stalls is cut (408).
  * Errors: 4xx/5xx with an ErrorBody; never a stack trace.
  */
 import { z } from 'zod';
@@ -47,6 +57,8 @@ import { AnalysisResult } from './result';
 
 export const API_VERSION = 1;
 export const TOKEN_HEADER = 'x-layerwise-token';
+/** Required with value '1' on every state-changing request (see above). */
+export const REQUEST_HEADER = 'x-layerwise-request';
 /** The path under the Jupyter server's base URL where jupyter-server-proxy mounts the backend. */
 export const PROXY_PATH = 'layerwise/';
 
@@ -62,6 +74,7 @@ export const apiRoutes = {
   jobs: () => 'api/jobs',
   job: (id: string) => `api/jobs/${encodeURIComponent(id)}`,
   cancelJob: (id: string) => `api/jobs/${encodeURIComponent(id)}/cancel`,
+  resubmitJob: (id: string) => `api/jobs/${encodeURIComponent(id)}/resubmit`,
   jobResult: (id: string) => `api/jobs/${encodeURIComponent(id)}/result`,
   result: (key: string) => `api/results/${encodeURIComponent(key)}`,
   events: (jobId?: string) =>
@@ -139,6 +152,55 @@ export const UploadInfo = z.object({
 });
 export type UploadInfo = z.infer<typeof UploadInfo>;
 
+/**
+ * The weightsManifest of a TF.js model.json: groups of weight specs whose bytes, in this
+ * order, make up the weights upload. Checked when model.json is uploaded, so a malformed
+ * manifest is a 400 naming the entry rather than a failed job.
+ */
+export const WeightsManifest = z.array(
+  z
+    .object({
+      paths: z.array(z.string()),
+      weights: z.array(
+        z
+          .object({
+            name: z.string().min(1),
+            shape: z.array(z.number().int().nonnegative()),
+            dtype: z.enum(['float32', 'int32', 'bool', 'complex64']),
+            quantization: z
+              .object({ dtype: z.enum(['uint8', 'uint16', 'float16']) })
+              .loose()
+              .optional()
+          })
+          .loose()
+      )
+    })
+    .loose()
+);
+export type WeightsManifest = z.infer<typeof WeightsManifest>;
+
+const WEIGHT_BYTES = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  complex64: 8,
+  uint8: 1,
+  uint16: 2,
+  float16: 2
+};
+
+/** The bytes a weights upload must have for this manifest. */
+export function manifestBytes(manifest: WeightsManifest): number {
+  let total = 0;
+  for (const group of manifest) {
+    for (const spec of group.weights) {
+      const elements = spec.shape.reduce((a, b) => a * b, 1);
+      total += elements * WEIGHT_BYTES[spec.quantization?.dtype ?? spec.dtype];
+    }
+  }
+  return total;
+}
+
 /** Shown in the result (`model.source`), e.g. the notebook variable's name. */
 const ModelSource = z.string().max(500).optional();
 
@@ -193,7 +255,8 @@ export const CreateJobRequest = z.object({
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 export type CreateJobRequestInput = z.input<typeof CreateJobRequest>;
 
-export const JobState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
+/** interrupted: the backend stopped (or crashed) while the job was queued or running. */
+export const JobState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
 export type JobState = z.infer<typeof JobState>;
 
 export const Progress = z.object({
@@ -254,7 +317,9 @@ export const Health = z.object({
   tfjsBackend: z.string().nullable(),
   limits: z.object({
     maxUploadBytes: z.number().int(),
-    maxStoredUploadBytes: z.number().int()
+    maxStoredUploadBytes: z.number().int(),
+    /** Bytes of all uploads being received at once. */
+    maxInFlightUploadBytes: z.number().int()
   })
 });
 export type Health = z.infer<typeof Health>;

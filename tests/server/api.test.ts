@@ -280,7 +280,11 @@ describe('jobs', () => {
 
   it('cancels a job in the middle of a long solve without waiting for it', async () => {
     // One first-order solve of a hundred million steps: minutes, in a solver thread.
-    const slow = jobRequest(uploads, { solver: { kind: 'lab-sgd', steps: 100_000_000 } }, 'slow');
+    const slow = jobRequest(
+      uploads,
+      { solver: { kind: 'lab-sgd', steps: 100_000_000 }, force: true },
+      'slow'
+    );
     const job = await client.createJob({ ...slow, useCache: false });
     await untilPasses(client, job.id);
     await new Promise(resolve => setTimeout(resolve, 500));
@@ -293,7 +297,11 @@ describe('jobs', () => {
 
   it('cancels a queued job and a running one', async () => {
     // Many noise draws make a job that runs for a while, checking its signal between chunks.
-    const long = jobRequest(uploads, { stability: { enabled: true, draws: 20000 } }, 'long');
+    const long = jobRequest(
+      uploads,
+      { stability: { enabled: true, draws: 20000 }, force: true },
+      'long'
+    );
     const running = await client.createJob(long);
     const queued = await client.createJob({
       ...long,

@@ -5,7 +5,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { TOKEN_HEADER, apiRoutes, type ArrayDType, type JobStatus } from '../../src/protocol/api';
+import {
+  REQUEST_HEADER,
+  TOKEN_HEADER,
+  apiRoutes,
+  type ArrayDType,
+  type JobStatus
+} from '../../src/protocol/api';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SERVE = path.join(ROOT, 'src', 'backend', 'server', 'serve.ts');
@@ -34,7 +40,7 @@ export function startBackend(args: string[], env: NodeJS.ProcessEnv = {}): Promi
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const url = /listening on (http:\/\/\S+\/)/.exec(output)?.[1];
-      const token = /token: (\S+)/.exec(output)?.[1] ?? args[args.indexOf('--token') + 1];
+      const token = /token: (\S+)/.exec(output)?.[1] ?? env.LAYERWISE_TOKEN ?? '';
       if (url) {
         clearTimeout(timer);
         resolve({
@@ -71,6 +77,7 @@ export class Client {
   async request(route: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     headers.set(TOKEN_HEADER, this.token);
+    headers.set(REQUEST_HEADER, '1');
     return fetch(new URL(route, this.base), { ...init, headers });
   }
 

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { after, it } from 'node:test';
 import { CreateJobRequest, type AnalysisResult, type JobStatus } from '../../src/protocol/api';
 import { JobQueue, type Executor } from '../../src/backend/server/jobQueue';
@@ -54,7 +56,7 @@ it('keeps a result in memory when the disk is full and saves it with the next wr
     }
     await writeFileAtomic(file, text);
   });
-  const queue = new JobQueue({ store, uploads: new UploadStore(1024), execute, log: () => {} });
+  const queue = new JobQueue({ store, uploads: await uploadStore(1024), execute, log: () => {} });
 
   const a = await settled(queue, queue.submit(request('a'), key('a')).id);
   assert.equal(a.state, 'done');
@@ -76,7 +78,7 @@ it('keeps a result in memory when the disk is full and saves it with the next wr
 
   const reopened = await ResultStore.open(dir);
   assert.deepEqual(
-    reopened.restoredJobs().map(job => job.name),
+    reopened.restoredJobs().map(job => job.status.name),
     ['a', 'b']
   );
   assert.equal(JSON.parse((await reopened.getText(key('a'))) ?? '{}').name, 'a');
@@ -95,7 +97,7 @@ it('reports an engine bug briefly and a user error verbatim', async () => {
   const logged: string[] = [];
   const queue = new JobQueue({
     store,
-    uploads: new UploadStore(1024),
+    uploads: await uploadStore(1024),
     execute: failing,
     log: message => logged.push(message)
   });
@@ -106,19 +108,39 @@ it('reports an engine bug briefly and a user error verbatim', async () => {
   assert.match(logged.join('\n'), /TypeError: cannot read properties of undefined[\s\S]*at /);
 });
 
-it('evicts the least recently used unpinned uploads', () => {
-  const uploads = new UploadStore(100);
-  const meta = { dtype: 'uint8' as const, shape: [40] };
-  const a = uploads.put('array', Buffer.alloc(40, 1), meta).id;
-  const b = uploads.put('array', Buffer.alloc(40, 2), meta).id;
+/** An upload store in a fresh folder. */
+function uploadStore(maxStoredBytes: number): Promise<UploadStore> {
+  return UploadStore.open(tempDir(), { maxStoredBytes, maxInFlightBytes: 1 << 20 });
+}
+
+/** Stores bytes as an upload request body would arrive. */
+async function put(uploads: UploadStore, bytes: Buffer): Promise<string> {
+  const body = Object.assign(Readable.from([bytes]), { headers: {}, complete: true });
+  const meta = { dtype: 'uint8' as const, shape: [bytes.length] };
+  const info = await uploads.receive('array', body as unknown as IncomingMessage, meta, {
+    limit: 1 << 20,
+    idleMs: 5000
+  });
+  return info.id;
+}
+
+it('evicts the least recently used unpinned uploads', async () => {
+  const uploads = await uploadStore(100);
+  const a = await put(uploads, Buffer.alloc(40, 1));
+  const b = await put(uploads, Buffer.alloc(40, 2));
   uploads.pin([a]);
-  const c = uploads.put('array', Buffer.alloc(40, 3), meta).id;
+  const c = await put(uploads, Buffer.alloc(40, 3));
   assert.ok(uploads.get(a), 'pinned upload kept');
   assert.equal(uploads.get(b), undefined, 'unpinned upload evicted');
   assert.ok(uploads.get(c));
   uploads.pin([c]);
-  assert.throws(() => uploads.put('array', Buffer.alloc(40, 4), meta), /store is full/);
-  assert.throws(() => uploads.delete(a), /still needs/);
+  await assert.rejects(put(uploads, Buffer.alloc(40, 4)), /store is full/);
+  await assert.rejects(uploads.delete(a), /still needs/);
   uploads.unpin([a]);
-  assert.equal(uploads.delete(a), true);
+  assert.equal(await uploads.delete(a), true);
+  assert.deepEqual(
+    readdirSync(uploads.dir).sort(),
+    [c, `${c}.json`].sort(),
+    'evicted and deleted uploads leave no files'
+  );
 });

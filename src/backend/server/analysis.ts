@@ -96,17 +96,21 @@ export function createExecutor(
 ): AnalysisExecutor {
   let backend: string | null = null;
 
-  const upload = (id: string, role: string) => {
+  const read = async (id: string, role: string) => {
     const found = uploads.get(id);
     if (!found) {
       throw new UserError(
         `${role}: upload ${id} is no longer held by the backend; upload it again`
       );
     }
-    return found;
+    try {
+      return { info: found.info, bytes: await uploads.read(id) };
+    } catch {
+      throw new UserError(`${role}: upload ${id} could not be read back; upload it again`);
+    }
   };
-  const array = (id: string, role: string): RawArray => {
-    const { info, bytes } = upload(id, role);
+  const array = async (id: string, role: string): Promise<RawArray> => {
+    const { info, bytes } = await read(id, role);
     if (info.dtype === null || info.shape === null) {
       throw new UserError(`${role}: upload ${id} is not an array`);
     }
@@ -114,13 +118,13 @@ export function createExecutor(
   };
   const rows = (a: RawArray) => a.shape[0] ?? 1;
 
-  const artifacts = (model: ModelRef): ModelArtifacts =>
+  const artifacts = async (model: ModelRef): Promise<ModelArtifacts> =>
     model.format === 'onnx'
-      ? { format: 'onnx', onnx: upload(model.onnx, 'model.onnx').bytes }
+      ? { format: 'onnx', onnx: (await read(model.onnx, 'model.onnx')).bytes }
       : {
           format: 'tfjs-layers',
-          modelJson: upload(model.modelJson, 'model.modelJson').bytes.toString('utf8'),
-          weights: upload(model.weights, 'model.weights').bytes
+          modelJson: (await read(model.modelJson, 'model.modelJson')).bytes.toString('utf8'),
+          weights: (await read(model.weights, 'model.weights')).bytes
         };
 
   const execute = async (
@@ -130,18 +134,18 @@ export function createExecutor(
   ): Promise<AnalysisResult> => {
     onProgress({ stage: 'loading', fraction: 0 });
     backend ??= (await selectBackend(preference, { onNote: log })).tfjsName;
-    const samples = array(request.samples, 'samples');
+    const samples = await array(request.samples, 'samples');
     const labels =
-      request.sampleLabels === undefined ? null : array(request.sampleLabels, 'sampleLabels');
+      request.sampleLabels === undefined ? null : await array(request.sampleLabels, 'sampleLabels');
     const training =
       request.training === undefined
         ? null
         : {
-            inputs: array(request.training.inputs, 'training.inputs'),
-            labels: array(request.training.labels, 'training.labels')
+            inputs: await array(request.training.inputs, 'training.inputs'),
+            labels: await array(request.training.labels, 'training.labels')
           };
     const source = request.model.source ?? request.name ?? 'uploaded model';
-    const { runner, close } = await openRunner(artifacts(request.model), source, backend);
+    const { runner, close } = await openRunner(await artifacts(request.model), source, backend);
     const solving = request.options.solver.kind === 'none' ? null : cancellableSolves(signal);
     try {
       const fractions = stageFractions();

@@ -1,6 +1,7 @@
 /**
- * HTTP routing: token check, body validation against src/protocol/api.ts, and replies. Every
- * failure is an ErrorBody with a message; unexpected ones are logged and answered briefly.
+ * HTTP routing: token and origin checks, body validation against src/protocol/api.ts, and
+ * replies. Every failure is an ErrorBody with a message; unexpected ones are logged (the
+ * method and path, never the query, which may hold a token) and answered briefly.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import {
@@ -12,8 +13,9 @@ import {
   type UploadInfo,
   type UploadKind
 } from '../../protocol/api';
-import { presentedToken, tokenMatches } from './auth';
-import { HttpError, parseWith, readBody, readJson, sendError, sendJson } from './http';
+import { costProblem } from '../costCaps';
+import { authenticate, checkOrigin, type AuthBackoff } from './auth';
+import { HttpError, parseWith, readJson, sendError, sendJson } from './http';
 import type { JobQueue } from './jobQueue';
 import { resultKey } from './resultKey';
 import type { ResultStore } from './resultStore';
@@ -26,6 +28,9 @@ export interface AppContext {
   queue: JobQueue;
   store: ResultStore;
   maxUploadBytes: number;
+  /** A request body that sends nothing for this long is cut. */
+  bodyIdleMs: number;
+  backoff: AuthBackoff;
   /** The tfjs backend analyses run on, once chosen. */
   tfjsBackend: () => string | null;
   log: (message: string) => void;
@@ -69,7 +74,7 @@ function requireUpload(ctx: AppContext, id: string, kind: UploadKind, role: stri
     throw new HttpError(
       400,
       'unknown-upload',
-      `${role}: no upload ${id}; upload it first (uploads are kept in memory and lost on restart)`
+      `${role}: no upload ${id}; upload it first (uploads that no job needs are evicted when the store is full)`
     );
   }
   if (upload.info.kind !== kind) {
@@ -92,7 +97,15 @@ function checkShapes(ctx: AppContext, request: CreateJobRequest): void {
     requireUpload(ctx, request.model.onnx, 'onnx', 'model.onnx');
   } else {
     requireUpload(ctx, request.model.modelJson, 'model-json', 'model.modelJson');
-    requireUpload(ctx, request.model.weights, 'weights', 'model.weights');
+    const weights = requireUpload(ctx, request.model.weights, 'weights', 'model.weights');
+    const expected = ctx.uploads.get(request.model.modelJson)?.weightBytes ?? null;
+    if (expected !== null && expected !== weights.bytes) {
+      throw new HttpError(
+        400,
+        'bad-model',
+        `model.weights has ${weights.bytes} bytes; the weightsManifest of model.modelJson describes ${expected}: upload the weights that belong to this model.json (all shards, in manifest order)`
+      );
+    }
   }
   const samples = requireUpload(ctx, request.samples, 'array', 'samples');
   if (!samples.shape || samples.shape.length < 2 || samples.shape[0] === 0) {
@@ -131,6 +144,14 @@ function checkShapes(ctx: AppContext, request: CreateJobRequest): void {
       );
     }
   }
+  const training =
+    request.training === undefined
+      ? 0
+      : firstDim(requireUpload(ctx, request.training.inputs, 'array', 'training.inputs'));
+  const tooCostly = costProblem(request.options, samples.shape[0], training);
+  if (tooCostly !== null) {
+    throw new HttpError(400, 'too-costly', tooCostly);
+  }
 }
 
 function routes(ctx: AppContext): Route[] {
@@ -141,9 +162,20 @@ function routes(ctx: AppContext): Route[] {
         kind === 'array'
           ? parseWith(ArrayUploadQuery, Object.fromEntries(url.searchParams), 'array upload query')
           : undefined;
-      const body = await readBody(req, ctx.maxUploadBytes);
-      sendJson(res, 201, ctx.uploads.put(kind, body, meta));
+      const info = await ctx.uploads.receive(kind, req, meta, {
+        limit: ctx.maxUploadBytes,
+        idleMs: ctx.bodyIdleMs
+      });
+      sendJson(res, 201, info);
     };
+  const submit = (res: ServerResponse, request: CreateJobRequest): void => {
+    const key = resultKey(request, ctx.version);
+    // A stored result needs no uploads: a client may try its content ids before uploading.
+    if (!(request.useCache && ctx.store.has(key))) {
+      checkShapes(ctx, request);
+    }
+    sendJson(res, 201, ctx.queue.submit(request, key));
+  };
 
   return [
     {
@@ -158,7 +190,8 @@ function routes(ctx: AppContext): Route[] {
           tfjsBackend: ctx.tfjsBackend(),
           limits: {
             maxUploadBytes: ctx.maxUploadBytes,
-            maxStoredUploadBytes: ctx.uploads.maxStoredBytes
+            maxStoredUploadBytes: ctx.uploads.maxStoredBytes,
+            maxInFlightUploadBytes: ctx.uploads.maxInFlightBytes
           }
         };
         sendJson(res, 200, health);
@@ -183,7 +216,7 @@ function routes(ctx: AppContext): Route[] {
       method: 'DELETE',
       pattern: /^\/api\/uploads\/([^/]+)$/,
       handler: async (_req, res, [id]) => {
-        if (!ctx.uploads.delete(checkId(id, 'upload id'))) {
+        if (!(await ctx.uploads.delete(checkId(id, 'upload id')))) {
           throw new HttpError(404, 'not-found', `no upload ${id}`);
         }
         res.writeHead(204).end();
@@ -195,15 +228,10 @@ function routes(ctx: AppContext): Route[] {
       handler: async (req, res) => {
         const request = parseWith(
           CreateJobRequest,
-          await readJson(req, MAX_JSON_BYTES),
+          await readJson(req, { limit: MAX_JSON_BYTES, idleMs: ctx.bodyIdleMs }),
           'job request'
         );
-        const key = resultKey(request, ctx.version);
-        // A stored result needs no uploads: a client may try its content ids before uploading.
-        if (!(request.useCache && ctx.store.has(key))) {
-          checkShapes(ctx, request);
-        }
-        sendJson(res, 201, ctx.queue.submit(request, key));
+        submit(res, request);
       }
     },
     {
@@ -220,6 +248,11 @@ function routes(ctx: AppContext): Route[] {
       method: 'POST',
       pattern: /^\/api\/jobs\/([^/]+)\/cancel$/,
       handler: async (_req, res, [id]) => sendJson(res, 200, ctx.queue.cancel(id))
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/jobs\/([^/]+)\/resubmit$/,
+      handler: async (_req, res, [id]) => submit(res, ctx.queue.interruptedRequest(id))
     },
     {
       method: 'GET',
@@ -252,14 +285,29 @@ function decodePart(part: string): string {
   }
 }
 
+/** The request target as a URL; a target that is not one (e.g. `//x:99999/`) is a 400. */
+export function requestUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    throw new HttpError(400, 'bad-url', 'the request target is not a valid URL path');
+  }
+}
+
+/** What the log may say about a request: its method and path, never the query. */
+export function describeRequest(req: IncomingMessage): string {
+  const target = req.url ?? '/';
+  const path = target.split('?')[0];
+  return `${req.method} ${path.length > 200 ? `${path.slice(0, 200)}...` : path}`;
+}
+
 export function createApp(ctx: AppContext): RequestListener {
   const table = routes(ctx);
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!tokenMatches(ctx.token, presentedToken(req, url))) {
-      throw new HttpError(401, 'unauthorized', 'a valid layerwise token is required');
-    }
+    const url = requestUrl(req.url);
+    await authenticate(req, url, ctx.token, ctx.backoff, false);
+    checkOrigin(req, false);
     // HEAD asks what GET would answer, without the body (e.g. "is this upload here?").
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     let allowed: string[] = [];
@@ -293,7 +341,7 @@ export function createApp(ctx: AppContext): RequestListener {
         return;
       }
       ctx.log(
-        `${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+        `${describeRequest(req)}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
       );
       sendError(res, new HttpError(500, 'internal', 'internal error; see the backend log'));
     });

@@ -43,14 +43,29 @@ function elements(array: RawArray): number {
   return array.shape.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * float32 values for the engine. A value float32 cannot hold (beyond about ±3.4e38) would
+ * become Infinity and show up later as a NaN of the model, so it is refused here, naming
+ * the array, the sample and the element.
+ */
 export function toFloat32(array: RawArray, name: string): Float32Array {
   const count = elements(array);
   const out = new Float32Array(count);
   const read = reader(array);
+  const perRow = array.shape.length > 1 ? count / (array.shape[0] || 1) : 1;
+  const where = (i: number) =>
+    array.shape.length > 1
+      ? `sample ${Math.floor(i / perRow)} (element ${i % perRow} of it, flat index ${i})`
+      : `element ${i}`;
   for (let i = 0; i < count; i++) {
     const value = read(i);
     if (!Number.isFinite(value)) {
-      throw new UserError(`${name}: element ${i} is ${value}; every value must be finite`);
+      throw new UserError(`${name}: ${where(i)} is ${value}; every value must be finite`);
+    }
+    if (!Number.isFinite(Math.fround(value))) {
+      throw new UserError(
+        `${name}: ${where(i)} is ${value}, beyond float32's range (about ±3.4e38): the model runs in float32, where it would become Infinity. Rescale the input`
+      );
     }
     out[i] = value;
   }

@@ -1,6 +1,6 @@
 /**
  * Small HTTP helpers: JSON replies, error bodies that never carry a stack trace, and
- * request bodies read under a size limit.
+ * request bodies read under a size limit and an idle timeout.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
@@ -82,51 +82,137 @@ export function tooLarge(limit: number): HttpError {
   );
 }
 
-/** The whole body, refused with 413 as soon as it passes `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function tooManyInFlight(limit: number): HttpError {
+  return new HttpError(
+    413,
+    'uploads-in-flight',
+    `uploads in progress would pass the limit of ${formatBytes(limit)} received at once; ` +
+      'send this one when the others have finished (or start the backend with a larger --max-inflight-mb)'
+  );
+}
+
+export interface BodyLimits {
+  /** Largest body accepted. */
+  limit: number;
+  /** The body is cut (408) when no byte arrives for this long. */
+  idleMs: number;
+}
+
+/**
+ * Feeds the body to `onChunk` chunk by chunk, refusing it with 413 as soon as it passes the
+ * limit (or declares a larger Content-Length) and with 408 when it stalls. `onChunk` may
+ * refuse a chunk by throwing; a promise it returns holds the next chunk back. Resolves with
+ * the body's length.
+ */
+export function receiveBody(
+  req: IncomingMessage,
+  { limit, idleMs }: BodyLimits,
+  onChunk: (chunk: Buffer) => void | Promise<void>
+): Promise<number> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(tooLarge(limit));
   }
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) {
+    let settled = false;
+    let timer: NodeJS.Timeout | null = null;
+    let writing: Promise<void> = Promise.resolve();
+    const fail = (error: unknown): void => {
+      if (settled) {
         return;
       }
+      settled = true;
+      if (timer !== null) {
+        clearTimeout(timer);
+      }
+      // Whatever else arrives is read and dropped: the reply closes the connection.
+      req.resume();
+      reject(error);
+    };
+    const idle = (): void => {
+      if (timer !== null) {
+        clearTimeout(timer);
+      }
+      timer = setTimeout(
+        () =>
+          fail(
+            new HttpError(
+              408,
+              'body-timeout',
+              `the request body stalled: no data for ${Math.round(idleMs / 1000)} s`
+            )
+          ),
+        idleMs
+      );
+    };
+    idle();
+    req.on('data', (chunk: Buffer) => {
+      if (settled) {
+        return;
+      }
+      idle();
       size += chunk.length;
       if (size > limit) {
-        failed = true;
-        chunks.length = 0;
-        reject(tooLarge(limit));
+        fail(tooLarge(limit));
         return;
       }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!failed) {
-        resolve(Buffer.concat(chunks, size));
+      let result: void | Promise<void>;
+      try {
+        result = onChunk(chunk);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      if (result instanceof Promise) {
+        req.pause();
+        writing = result.then(
+          () => {
+            if (!settled) {
+              req.resume();
+            }
+          },
+          error => fail(error)
+        );
       }
     });
-    req.on('error', error => {
-      if (!failed) {
-        failed = true;
-        reject(
-          new HttpError(400, 'bad-body', `the request body could not be read: ${error.message}`)
-        );
+    req.on('end', () => {
+      void writing.then(() => {
+        if (!settled) {
+          settled = true;
+          if (timer !== null) {
+            clearTimeout(timer);
+          }
+          resolve(size);
+        }
+      });
+    });
+    req.on('error', error =>
+      fail(new HttpError(400, 'bad-body', `the request body could not be read: ${error.message}`))
+    );
+    req.on('close', () => {
+      if (!req.complete) {
+        fail(new HttpError(400, 'bad-body', 'the client closed the connection mid-body'));
       }
     });
   });
 }
 
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+/** The whole body in memory: for small bodies only (JSON requests). */
+export async function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const size = await receiveBody(req, limits, chunk => {
+    chunks.push(chunk);
+  });
+  return Buffer.concat(chunks, size);
+}
+
+export async function readJson(req: IncomingMessage, limits: BodyLimits): Promise<unknown> {
   const type = req.headers['content-type'];
   if (type !== undefined && !/^application\/json\b/i.test(type)) {
     throw new HttpError(415, 'unsupported-media-type', 'send the body as application/json');
   }
-  const body = await readBody(req, limit);
+  const body = await readBody(req, limits);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {

@@ -66,6 +66,8 @@ interface Job {
   request: CreateJobRequest | null;
   controller: AbortController | null;
   lastProgressEmit: number;
+  /** An interrupted job's request, kept to run it again. */
+  resubmit: CreateJobRequest | null;
 }
 
 export interface JobQueueOptions {
@@ -81,6 +83,7 @@ export class JobQueue extends EventEmitter<{ change: [JobStatus]; idle: [] }> {
   private readonly jobs = new Map<string, Job>();
   private readonly waiting: Job[] = [];
   private working = false;
+  private stopping = false;
   private readonly progressIntervalMs: number;
 
   constructor(private readonly options: JobQueueOptions) {
@@ -88,8 +91,14 @@ export class JobQueue extends EventEmitter<{ change: [JobStatus]; idle: [] }> {
     // One listener per open WebSocket: many browser tabs are not a leak.
     this.setMaxListeners(0);
     this.progressIntervalMs = options.progressIntervalMs ?? 200;
-    for (const status of options.store.restoredJobs()) {
-      this.jobs.set(status.id, { status, request: null, controller: null, lastProgressEmit: 0 });
+    for (const { status, request } of options.store.restoredJobs()) {
+      this.jobs.set(status.id, {
+        status,
+        request: null,
+        controller: null,
+        lastProgressEmit: 0,
+        resubmit: request
+      });
     }
   }
 
@@ -119,17 +128,38 @@ export class JobQueue extends EventEmitter<{ change: [JobStatus]; idle: [] }> {
       warning: null,
       persisted: false
     };
-    const job: Job = { status, request, controller: null, lastProgressEmit: 0 };
+    const job: Job = { status, request, controller: null, lastProgressEmit: 0, resubmit: null };
     this.jobs.set(status.id, job);
     if (request.useCache && this.options.store.has(resultKey)) {
       this.finishFromStore(job);
       return job.status;
     }
+    void this.options.store.saveJob(status, request);
     this.options.uploads.pin(uploadIdsOf(request));
     this.waiting.push(job);
     this.updatePositions();
     void this.work();
     return job.status;
+  }
+
+  /** The request of an interrupted job, to submit again. */
+  interruptedRequest(id: string): CreateJobRequest {
+    const job = this.find(id);
+    if (job.status.state !== 'interrupted') {
+      throw new HttpError(
+        409,
+        'not-interrupted',
+        `job ${id} is ${job.status.state}; only an interrupted job can be resubmitted`
+      );
+    }
+    if (job.resubmit === null) {
+      throw new HttpError(
+        409,
+        'no-request',
+        `job ${id} was saved without its request by an older backend; submit it again from the panel`
+      );
+    }
+    return job.resubmit;
   }
 
   cancel(id: string): JobStatus {
@@ -143,6 +173,7 @@ export class JobQueue extends EventEmitter<{ change: [JobStatus]; idle: [] }> {
         queuePosition: null,
         finishedAt: new Date().toISOString()
       });
+      this.record(job);
       this.updatePositions();
     } else if (status.state === 'running') {
       job.controller?.abort();
@@ -164,7 +195,9 @@ export class JobQueue extends EventEmitter<{ change: [JobStatus]; idle: [] }> {
           ? `it failed: ${status.error}`
           : status.state === 'cancelled'
             ? 'it was cancelled'
-            : `it is ${status.state}`;
+            : status.state === 'interrupted'
+              ? 'the backend stopped before it finished; resubmit it'
+              : `it is ${status.state}`;
       throw new HttpError(409, 'not-done', `job ${id} has no result: ${why}`);
     }
     const text = await this.options.store.getText(status.resultKey);
@@ -176,6 +209,7 @@ export class JobQueue extends EventEmitter<{ change: [JobStatus]; idle: [] }> {
 
   /** Cancels every waiting and running job; resolves once the worker has stopped. */
   shutdown(): Promise<void> {
+    this.stopping = true;
     for (const job of [...this.waiting]) {
       this.cancel(job.status.id);
     }
@@ -186,6 +220,16 @@ export class JobQueue extends EventEmitter<{ change: [JobStatus]; idle: [] }> {
       return Promise.resolve();
     }
     return new Promise(resolve => this.once('idle', resolve));
+  }
+
+  /**
+   * Saves a job that ended without a result. Jobs that the shutdown stops keep their
+   * 'queued' record, so the next start lists them as interrupted, to resubmit.
+   */
+  private record(job: Job): void {
+    if (!this.stopping) {
+      void this.options.store.saveJob(job.status);
+    }
   }
 
   private find(id: string): Job {
@@ -313,6 +357,7 @@ export class JobQueue extends EventEmitter<{ change: [JobStatus]; idle: [] }> {
           error: `internal error: ${shortMessage(error)}`
         });
       }
+      this.record(job);
     } finally {
       this.release(job);
     }

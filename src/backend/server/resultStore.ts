@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { JobStatus } from '../../protocol/api';
+import { CreateJobRequest, JobStatus } from '../../protocol/api';
 
 /** Writes `text` to `file` so that readers see the old file or the whole new one. */
 export type FileWriter = (file: string, text: string) => Promise<void>;
@@ -34,6 +34,44 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     await fs.rm(temp, { force: true });
     throw error;
   }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that a process killed mid-write left in `dir`. Their names carry
+ * the writer's pid: those of another backend still running on the same folder are its
+ * writes in progress, and stay.
+ */
+export async function removeOrphanTemporaries(
+  dir: string,
+  log: (message: string) => void
+): Promise<void> {
+  for (const name of await fs.readdir(dir)) {
+    const match = /^\..*\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+    if (!match) {
+      continue;
+    }
+    const pid = Number(match[1]);
+    if (pid !== process.pid && isRunning(pid)) {
+      continue;
+    }
+    await fs.rm(path.join(dir, name), { force: true });
+    log(`removed ${path.join(dir, name)}, left by a write that never finished`);
+  }
+}
+
+/** A job found on disk: finished, or interrupted with the request to run it again. */
+export interface RestoredJob {
+  status: JobStatus;
+  request: CreateJobRequest | null;
 }
 
 /** Why a write failed, in words for the job's message. */
@@ -70,7 +108,9 @@ export class ResultStore {
   private readonly onDisk = new Set<string>();
   /** Results that could not be written yet, as JSON text. */
   private readonly pending = new Map<string, string>();
-  private jobs: JobStatus[] = [];
+  private jobs: RestoredJob[] = [];
+  /** Each job's record writes, in order: a late 'queued' must not overwrite 'done'. */
+  private readonly jobWrites = new Map<string, Promise<boolean>>();
   private readonly writer: FileWriter;
   /** Set when the folders could not be created: everything stays in memory. */
   private setupError: string | null = null;
@@ -99,8 +139,8 @@ export class ResultStore {
     return this.setupError;
   }
 
-  /** Finished jobs saved by earlier runs of the backend, oldest first. */
-  restoredJobs(): JobStatus[] {
+  /** Jobs saved by earlier runs of the backend, oldest first. */
+  restoredJobs(): RestoredJob[] {
     return this.jobs;
   }
 
@@ -171,17 +211,34 @@ export class ResultStore {
     return saved;
   }
 
-  /** Saves a finished job's record so the job list survives a restart; best effort. */
-  async saveJob(job: JobStatus): Promise<boolean> {
-    if (this.jobsDir === null || this.setupError !== null) {
-      return false;
+  /**
+   * Saves a job's record so the job list survives a restart; best effort. A queued job's
+   * record holds its request: if the backend stops before the job finishes, the next start
+   * lists it as interrupted and can run it again.
+   */
+  saveJob(job: JobStatus, request: CreateJobRequest | null = null): Promise<boolean> {
+    const jobsDir = this.jobsDir;
+    if (jobsDir === null || this.setupError !== null) {
+      return Promise.resolve(false);
     }
-    try {
-      await this.writer(path.join(this.jobsDir, `${job.id}.json`), JSON.stringify(job));
-      return true;
-    } catch {
-      return false;
-    }
+    const write = async (): Promise<boolean> => {
+      try {
+        const record = request === null ? job : { ...job, request };
+        await this.writer(path.join(jobsDir, `${job.id}.json`), JSON.stringify(record));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const previous = this.jobWrites.get(job.id) ?? Promise.resolve(true);
+    const next = previous.then(write);
+    this.jobWrites.set(job.id, next);
+    void next.then(() => {
+      if (this.jobWrites.get(job.id) === next) {
+        this.jobWrites.delete(job.id);
+      }
+    });
+    return next;
   }
 
   private memoryWarning(reason: string): string {
@@ -203,28 +260,63 @@ export class ResultStore {
       log(`results will only be kept in memory: ${this.setupError}`);
       return;
     }
+    await removeOrphanTemporaries(this.resultsDir, log);
+    await removeOrphanTemporaries(this.jobsDir, log);
     for (const name of await fs.readdir(this.resultsDir)) {
       const match = /^([0-9a-f]{64})\.json$/.exec(name);
       if (match) {
         this.onDisk.add(match[1]);
       }
     }
-    const jobs: JobStatus[] = [];
+    const jobs: RestoredJob[] = [];
     for (const name of await fs.readdir(this.jobsDir)) {
       if (!name.endsWith('.json') || name.startsWith('.')) {
         continue;
       }
       try {
-        const text = await fs.readFile(path.join(this.jobsDir, name), 'utf8');
-        const job = JobStatus.safeParse(JSON.parse(text));
-        if (job.success && job.data.state === 'done' && this.onDisk.has(job.data.resultKey)) {
-          jobs.push({ ...job.data, persisted: true, warning: null, progress: null });
+        const restored = this.restore(
+          JSON.parse(await fs.readFile(path.join(this.jobsDir, name), 'utf8'))
+        );
+        if (restored) {
+          jobs.push(restored);
         }
       } catch {
         log(`skipped an unreadable job record: ${name}`);
       }
     }
-    jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    jobs.sort((a, b) => a.status.createdAt.localeCompare(b.status.createdAt));
     this.jobs = jobs;
+  }
+
+  private restore(record: unknown): RestoredJob | null {
+    const parsed = JobStatus.safeParse(record);
+    if (!parsed.success) {
+      return null;
+    }
+    const status = { ...parsed.data, progress: null, queuePosition: null };
+    switch (status.state) {
+      case 'done':
+        return this.onDisk.has(status.resultKey)
+          ? { status: { ...status, persisted: true, warning: null }, request: null }
+          : null;
+      case 'queued':
+      case 'running':
+      case 'interrupted': {
+        const request = CreateJobRequest.safeParse((record as { request?: unknown }).request);
+        return {
+          status: {
+            ...status,
+            state: 'interrupted',
+            finishedAt: status.finishedAt ?? status.startedAt ?? status.createdAt,
+            error:
+              'the backend stopped before this job finished' +
+              (request.success ? '; resubmit it to run it again' : '')
+          },
+          request: request.success ? request.data : null
+        };
+      }
+      default:
+        return { status, request: null };
+    }
   }
 }

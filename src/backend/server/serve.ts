@@ -2,17 +2,18 @@
  * `layerwise serve`: the backend on loopback behind a token. Run through the CLI or directly
  * (`node --import tsx src/backend/server/serve.ts --port 0`). Behind Jupyter, layerwise/proxy.py
  * starts it with the token in LAYERWISE_TOKEN and the proxy adds that token to every request.
+ * The token never goes on the command line, where every user of the machine can read it (ps).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { optionalNumber, parseCommandLine } from '../cli/args';
 import type { Command } from '../cli/command';
 import { UserError } from '../cli/errors';
 import { createApp } from './app';
-import { randomToken } from './auth';
+import { AuthBackoff, randomToken, weakTokenReason } from './auth';
 import { resolvePreference } from '../tfjsBackend';
 import { createExecutor } from './analysis';
 import { JobQueue } from './jobQueue';
@@ -20,19 +21,24 @@ import { attachEvents } from './progress';
 import { ResultStore } from './resultStore';
 import { UploadStore } from './uploads';
 
-export const SERVE_USAGE = `usage: layerwise serve [--port P] [--host 127.0.0.1] [--token T] [--data-dir D]
-                      [--max-upload-mb M] [--max-stored-mb M] [--backend B] [--allow-remote]
+export const SERVE_USAGE = `usage: layerwise serve [--port P] [--host 127.0.0.1] [--token-file F] [--data-dir D]
+                      [--max-upload-mb M] [--max-stored-mb M] [--max-inflight-mb M]
+                      [--body-timeout-s S] [--backend B] [--allow-remote]
 
 Runs the Layerwise backend (HTTP + WebSocket API) on loopback. Every request needs the token:
---token, else $LAYERWISE_TOKEN, else a random one printed once at start.
-  --port P           port to listen on (0 = any free port; default 8765)
-  --host H           address to bind (default 127.0.0.1); others need --allow-remote
-  --data-dir D       where finished results are kept (default $XDG_DATA_HOME/layerwise)
-  --max-upload-mb M  largest single upload (default 512)
-  --max-stored-mb M  memory for uploads kept for jobs (default 4096)
-  --backend B        tfjs backend: auto, tensorflow-gpu, tensorflow, wasm, cpu
-                     (default $LAYERWISE_BACKEND, else auto: the fastest available)
-  --allow-remote     allow a non-loopback --host (the token is then the only protection)`;
+$LAYERWISE_TOKEN, else the first line of --token-file, else a random one printed once at
+start. A token has at least 32 characters (e.g. \`openssl rand -hex 24\`).
+  --port P             port to listen on (0 = any free port; default 8765)
+  --host H             address to bind (default 127.0.0.1); others need --allow-remote
+  --token-file F       file holding the token (keep it readable by you only)
+  --data-dir D         where results and uploads are kept (default $XDG_DATA_HOME/layerwise)
+  --max-upload-mb M    largest single upload (default 512)
+  --max-stored-mb M    disk for uploads kept for jobs (default 4096)
+  --max-inflight-mb M  all uploads being received at once (default 1024, at least the above)
+  --body-timeout-s S   cut a request body that sends nothing for S seconds (default 60)
+  --backend B          tfjs backend: auto, tensorflow-gpu, tensorflow, wasm, cpu
+                       (default $LAYERWISE_BACKEND, else auto: the fastest available)
+  --allow-remote       allow a non-loopback --host (the token is then the only protection)`;
 
 export interface ServeOptions {
   host: string;
@@ -43,12 +49,14 @@ export interface ServeOptions {
   dataDir: string;
   maxUploadBytes: number;
   maxStoredBytes: number;
+  maxInFlightBytes: number;
+  bodyIdleMs: number;
   backend: string;
 }
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.LAYERWISE_DATA_DIR) {
-    return env.LAYERWISE_DATA_DIR;
+    return path.resolve(env.LAYERWISE_DATA_DIR);
   }
   if (process.platform === 'win32' && env.APPDATA) {
     return path.join(env.APPDATA, 'layerwise');
@@ -76,9 +84,12 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
       port: { type: 'string' },
       host: { type: 'string' },
       token: { type: 'string' },
+      'token-file': { type: 'string' },
       'data-dir': { type: 'string' },
       'max-upload-mb': { type: 'string' },
       'max-stored-mb': { type: 'string' },
+      'max-inflight-mb': { type: 'string' },
+      'body-timeout-s': { type: 'string' },
       backend: { type: 'string' },
       'allow-remote': { type: 'boolean' }
     },
@@ -105,22 +116,64 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     (optionalNumber(parsed, name, v => v > 0, 'a positive number of MiB') ?? fallback) *
     1024 *
     1024;
-  const given = typeof values.token === 'string' ? values.token : env.LAYERWISE_TOKEN || undefined;
-  if (given !== undefined && given.length < 8) {
-    throw new UserError('the token must have at least 8 characters', 2);
-  }
+  const given = readToken(values, env);
   const dataDir =
     typeof values['data-dir'] === 'string' ? path.resolve(values['data-dir']) : defaultDataDir(env);
+  const maxUploadBytes = Math.floor(megabytes('max-upload-mb', 512));
   return {
     host,
     port,
     token: given ?? randomToken(),
     showToken: given === undefined,
     dataDir,
-    maxUploadBytes: Math.floor(megabytes('max-upload-mb', 512)),
+    maxUploadBytes,
     maxStoredBytes: Math.floor(megabytes('max-stored-mb', 4096)),
+    maxInFlightBytes: Math.max(maxUploadBytes, Math.floor(megabytes('max-inflight-mb', 1024))),
+    bodyIdleMs:
+      (optionalNumber(parsed, 'body-timeout-s', v => v > 0, 'a positive number of seconds') ?? 60) *
+      1000,
     backend: resolvePreference(typeof values.backend === 'string' ? values.backend : undefined, env)
   };
+}
+
+/** The token from $LAYERWISE_TOKEN or --token-file; undefined when neither gives one. */
+function readToken(
+  values: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv
+): string | undefined {
+  if (values.token !== undefined) {
+    throw new UserError(
+      '--token is not accepted: a token on the command line is visible to every user of this ' +
+        'machine (ps). Put it in the LAYERWISE_TOKEN environment variable, or in a file ' +
+        'readable only by you and pass --token-file FILE',
+      2
+    );
+  }
+  let token = env.LAYERWISE_TOKEN || undefined;
+  let from = 'LAYERWISE_TOKEN';
+  const file = values['token-file'];
+  if (token === undefined && typeof file === 'string') {
+    try {
+      token = readFileSync(file, 'utf8').split(/\r?\n/)[0].trim();
+    } catch (error) {
+      throw new UserError(
+        `cannot read --token-file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        2
+      );
+    }
+    from = `--token-file ${file}`;
+  }
+  if (token === undefined) {
+    return undefined;
+  }
+  const weak = weakTokenReason(token);
+  if (weak !== null) {
+    throw new UserError(
+      `the token from ${from} is too easy to guess: ${weak}. Use a random one, e.g. \`openssl rand -hex 24\``,
+      2
+    );
+  }
+  return token;
 }
 
 export function toolVersion(): string {
@@ -145,12 +198,51 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * Uploads go next to the results; when that folder cannot be written, to a fresh temporary
+ * one that goes away with the process.
+ */
+async function openUploads(
+  options: ServeOptions,
+  store: ResultStore
+): Promise<{
+  uploads: UploadStore;
+  temporary: string | null;
+}> {
+  const limits = {
+    maxStoredBytes: options.maxStoredBytes,
+    maxInFlightBytes: options.maxInFlightBytes
+  };
+  if (store.diskProblem === null) {
+    try {
+      return {
+        uploads: await UploadStore.open(path.join(options.dataDir, 'uploads'), limits, log),
+        temporary: null
+      };
+    } catch (error) {
+      log(`uploads go to a temporary folder: ${(error as Error).message}`);
+    }
+  }
+  const temporary = mkdtempSync(path.join(tmpdir(), 'layerwise-uploads-'));
+  return { uploads: await UploadStore.open(temporary, limits, log), temporary };
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    'the request headers are too large'
+  ],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'the request took too long to arrive']
+};
+
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const version = toolVersion();
   const store = await ResultStore.open(options.dataDir, undefined, log);
-  const uploads = new UploadStore(options.maxStoredBytes);
+  const { uploads, temporary } = await openUploads(options, store);
   const executor = createExecutor(options.backend, version, uploads, log);
   const queue = new JobQueue({ store, uploads, execute: executor.execute, log });
+  const backoff = new AuthBackoff();
   const server = createServer(
     createApp({
       token: options.token,
@@ -159,13 +251,38 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       queue,
       store,
       maxUploadBytes: options.maxUploadBytes,
+      bodyIdleMs: options.bodyIdleMs,
+      backoff,
       tfjsBackend: executor.backendName,
       log
     })
   );
-  // Long analyses are polled and uploads can be slow: only idle keep-alive sockets time out.
-  server.requestTimeout = 0;
-  const events = attachEvents(server, queue, options.token);
+  // A client that sends its request slowly, or stops mid-body, must not hold a socket (and a
+  // file descriptor) for ever: headers get 20 s, a whole request (a large upload included)
+  // 10 minutes, and a connection that sends nothing is closed: by the handler reading the
+  // body (408) after the body timeout, or after twice that by the server.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 10 * 60_000;
+  server.timeout = 2 * options.bodyIdleMs;
+  // Malformed requests that never reach a handler get a JSON error like every other one.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const answered = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
+      ?.headersSent;
+    if (socket.writable && !answered && error.code !== 'ECONNRESET') {
+      const [status, reason, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
+        400,
+        'Bad Request',
+        'the request is not valid HTTP'
+      ];
+      const body = JSON.stringify({ error: { code: 'bad-request', message } });
+      socket.write(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+      );
+    }
+    socket.destroy();
+  });
+  const events = attachEvents(server, queue, options.token, backoff, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
@@ -196,12 +313,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const closed = new Promise<void>(resolve => server.close(() => resolve()));
       server.closeAllConnections();
       await Promise.all([closed, queue.shutdown()]);
+      if (temporary !== null) {
+        rmSync(temporary, { recursive: true, force: true });
+      }
     }
   };
 }
 
 async function serve(args: string[]): Promise<void> {
   const options = parseServeArgs(args);
+  // ONNX Runtime and the model loaders resolve relative paths from here: an empty folder of
+  // its own leaves nothing for a crafted model to read.
+  const workDir = mkdtempSync(path.join(tmpdir(), 'layerwise-cwd-'));
+  process.chdir(workDir);
   const running = await startServer(options);
   process.stdout.write(
     `layerwise backend listening on ${running.url}\n` +
@@ -212,7 +336,10 @@ async function serve(args: string[]): Promise<void> {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void running.close().then(resolve);
+      void running.close().then(() => {
+        rmSync(workDir, { recursive: true, force: true });
+        resolve();
+      });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
