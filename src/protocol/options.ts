@@ -21,6 +21,27 @@ export const SolverOptions = z.object({
    * stopped at 50,000 pivots after 7.5 minutes instead of running for hours.
    */
   maxRounds: z.number().int().positive().default(8),
+  /**
+   * `exact`: also bounds each solve by time; a solve stopped there keeps its certified gap
+   * and is reported like one stopped at the pivot bound.
+   */
+  maxSeconds: z.number().positive().default(20),
+  /**
+   * `exact`: which of the LP's many optima is returned (method.md 3a). mix-hash: the
+   * canonical one, least sum h(S) |I(S)| among the sparsest (h: solver/tieBreak.ts); none: whichever vertex the
+   * pivoting reaches (depends on the implementation; for comparisons only).
+   */
+  tieBreak: z.enum(['mix-hash', 'none']).default('mix-hash'),
+  /**
+   * `exact` with mix-hash: re-solve with this many other tie-break hashes and report in how
+   * many optima each interaction is salient, and each metric's range over them (0: off).
+   */
+  alternatives: z.number().int().min(0).max(16).default(4),
+  /**
+   * kappa's reference: endpoints, |v(x_N) - v(x_{})| (the paper's); range, max v - min v
+   * (for samples whose full and empty inputs score alike, where the paper's kappa collapses).
+   */
+  kappaReference: z.enum(['endpoints', 'range']).default('endpoints'),
   /** `lab-sgd`: the public recipe's steps and initial learning rate (decayed to lr0 / 10). */
   steps: z.number().int().positive().default(20000),
   lr0: z.number().positive().default(1e-5),

@@ -184,7 +184,11 @@ describe('exact solver against an independent LP solve of the full LP', () => {
 });
 
 describe('exact solver: planted games and edge cases', () => {
-  for (let seed = 1; seed <= 4; seed++) {
+  // AND terms of order >= 2 only: two order-1 AND terms of one sign have a second explanation
+  // of equal cost (a x_i + a x_j = a (x_i and x_j) + a (x_i or x_j)), which the tie-break may
+  // prefer. Within the noise budget the optimum may also move a planted term's shrinkage into
+  // another term, so every term, planted or not, is within 2 kappa + 2 noise of the plant.
+  for (let seed = 1; seed <= 6; seed++) {
     it(`recovers a planted game term by term (seed ${seed})`, () => {
       const noise = 0.001;
       const game = plantedGame(8, {
@@ -193,26 +197,22 @@ describe('exact solver: planted games and edge cases', () => {
         noise,
         seed,
         maxOrder: 2,
+        andMinOrder: 2,
         disjoint: true
       });
-      const solution = solveExact(game.values, EXACT);
-      const kappa = solution.report.kappa;
+      const solution = solveExact(game.values, { ...EXACT, kappaFactor: 0.01 });
+      const bound = 2 * solution.report.kappa + 2 * noise;
       const planted = new Map<string, number>();
       game.and.forEach(term => planted.set(`and ${term.mask}`, term.value));
       game.or.forEach(term => planted.set(`or ${term.mask}`, term.value));
       for (let mask = 1; mask < game.values.length; mask++) {
         for (const kind of ['and', 'or'] as const) {
           const found = solution[kind][mask];
-          const expected = planted.get(`${kind} ${mask}`);
-          if (expected === undefined) {
-            assert.ok(Math.abs(found) < 0.01, `spurious ${kind} term ${mask}: ${found}`);
-          } else {
-            // the L1 optimum shrinks each term by at most what the noise budget allows
-            assert.ok(
-              Math.abs(found - expected) <= 2 * kappa + 2 * noise,
-              `${kind} term ${mask}: ${found} vs planted ${expected}`
-            );
-          }
+          const expected = planted.get(`${kind} ${mask}`) ?? 0;
+          assert.ok(
+            Math.abs(found - expected) <= bound,
+            `${kind} term ${mask}: ${found} vs planted ${expected} (bound ${bound})`
+          );
         }
       }
     });

@@ -42,7 +42,7 @@ function randomMask(pool: number, order: number, random: () => number): number {
 
 /**
  * v(T) = constant + sum of AND terms (S subset of T) + sum of OR terms (S meets T) + noise,
- * with distinct random subsets (AND orders 1..maxOrder, OR orders 2..maxOrder), magnitudes
+ * with distinct random subsets (AND orders andMinOrder..maxOrder, OR orders 2..maxOrder), magnitudes
  * in [1, 2] with random signs, and noise uniform in [-noise, noise].
  */
 export function plantedGame(
@@ -53,6 +53,11 @@ export function plantedGame(
     noise: number;
     seed: number;
     maxOrder?: number;
+    /**
+     * Least order of the AND terms (default 1). Two order-1 AND terms of one sign are not
+     * a unique explanation: a (x_i) + a (x_j) = a (x_i and x_j) + a (x_i or x_j) costs the same.
+     */
+    andMinOrder?: number;
     /** Give every term its own variables (then the sparsest explanation is unique). */
     disjoint?: boolean;
   }
@@ -77,7 +82,7 @@ export function plantedGame(
       }
     }
   };
-  const and = Array.from({ length: options.andTerms }, () => draw(1));
+  const and = Array.from({ length: options.andTerms }, () => draw(options.andMinOrder ?? 1));
   const or = Array.from({ length: options.orTerms }, () => draw(2));
   const constant = 2 * random() - 1;
   const values = new Float64Array(1 << n);

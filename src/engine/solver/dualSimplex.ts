@@ -133,32 +133,50 @@ function rowBreakpoint(
   out.t = next;
 }
 
+/** The entering variable: a term part (id >= 0, sign), or the noise of a tight row. */
 interface Entering {
   id: number;
   sign: number;
+  /** Position of the entering tight row, or -1. */
+  tight: number;
+  /** The dual step, both components of the lexicographic costs. */
   ratio: number;
+  ratio2: number;
+}
+
+/** Everything the ratio test reads: the pivot row's products and the current duals. */
+interface RatioInputs {
+  andAlpha: Float64Array;
+  orAlpha: Float64Array;
+  /** The pivot row over the rows (read on the tight rows). */
+  rho: Float64Array;
+  andPrice: Float64Array;
+  orPrice: Float64Array;
+  andPrice2: Float64Array;
+  orPrice2: Float64Array;
+  y: Float64Array;
+  y2: Float64Array;
+  secondCost: Float64Array;
+  terms: IndexedList;
+  tight: IndexedList;
+  candidates: Int32Array;
 }
 
 /**
  * The dual ratio test over all signed term parts (column sign * atom, at lower bound 0,
- * reduced cost 1 - sign * price): Harris' two passes, i.e. the largest |alpha| among the
- * parts whose ratio is within the tolerance-relaxed minimum. Parts already basic are
+ * reduced cost (1 - sign * price, h - sign * price2)) and the tight rows' boxed noise
+ * (reduced cost side * (y, y2)), with lexicographic reduced costs: the least first
+ * component, and among the ties the least second one. Ties are judged with Harris'
+ * tolerance, and among the final ties the largest |alpha| is taken. Parts already basic are
  * skipped; the twin of a basic part is a candidate (the term changing sign). The first pass
- * keeps, in `candidates`, every term whose ratio was within the relaxed minimum so far (a
- * superset of the final ones, in order), so the second pass reads only those.
+ * keeps, in `candidates`, every candidate whose ratio was within the relaxed minimum so far
+ * (a superset of the final ones, in order), so the later passes read only those.
  */
-function termRatioTest(
-  andAlpha: Float64Array,
-  orAlpha: Float64Array,
-  andPrice: Float64Array,
-  orPrice: Float64Array,
-  direction: number,
-  termAt: Int32Array,
-  termSigns: Int8Array,
-  candidates: Int32Array,
-  out: Entering
-): void {
+function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void {
+  const { andAlpha, orAlpha, rho, andPrice, orPrice, andPrice2, orPrice2, y, y2 } = inputs;
+  const { secondCost, terms, tight, candidates } = inputs;
   const size = andAlpha.length;
+  const rowBase = 2 * size;
   let limit = Infinity;
   let count = 0;
   for (let kind = 0; kind < 2; kind++) {
@@ -171,8 +189,8 @@ function termRatioTest(
         continue;
       }
       const sign = a > 0 ? 1 : -1;
-      const position = termAt[kind * size + mask];
-      if (position >= 0 && termSigns[position] === sign) {
+      const position = terms.at[kind * size + mask];
+      if (position >= 0 && terms.signs[position] === sign) {
         continue;
       }
       const reduced = 1 - sign * price[mask];
@@ -186,26 +204,91 @@ function termRatioTest(
       }
     }
   }
-  out.id = -1;
-  out.ratio = Infinity;
-  let best = 0;
-  for (let c = 0; c < count; c++) {
-    const id = candidates[c];
-    const mask = id & (size - 1);
-    const a = direction * (id >= size ? orAlpha : andAlpha)[mask];
+  // A tight row's noise at +kappa keeps -y <= 0 and binds when direction * rho < 0; at
+  // -kappa it binds when direction * rho > 0.
+  for (let i = 0; i < tight.length; i++) {
+    const row = tight.ids[i];
+    const a = direction * rho[row];
     const magnitude = a < 0 ? -a : a;
-    if (magnitude <= best) {
+    if (magnitude <= PIVOT_TOLERANCE || (a > 0 ? 1 : -1) === tight.signs[i]) {
       continue;
     }
-    const sign = a > 0 ? 1 : -1;
-    const reduced = 1 - sign * (id >= size ? orPrice : andPrice)[mask];
-    const ratio = (reduced > 0 ? reduced : 0) / magnitude;
-    if (ratio <= limit) {
-      best = magnitude;
-      out.id = id;
-      out.sign = sign;
-      out.ratio = ratio;
+    const reduced = tight.signs[i] * y[row];
+    const slack = reduced > 0 ? reduced : 0;
+    if (slack / magnitude <= limit) {
+      candidates[count++] = rowBase + i;
+      const bound = (slack + DUAL_TOLERANCE) / magnitude;
+      if (bound < limit) {
+        limit = bound;
+      }
     }
+  }
+
+  // The final ties of the first component, and the relaxed least ratio of the second.
+  let ties = 0;
+  let limit2 = Infinity;
+  for (let c = 0; c < count; c++) {
+    const id = candidates[c];
+    let magnitude: number;
+    let reduced: number;
+    let reduced2: number;
+    if (id >= rowBase) {
+      const i = id - rowBase;
+      const row = tight.ids[i];
+      magnitude = Math.abs(rho[row]);
+      reduced = tight.signs[i] * y[row];
+      reduced2 = tight.signs[i] * y2[row];
+    } else {
+      const mask = id & (size - 1);
+      const a = direction * (id >= size ? orAlpha : andAlpha)[mask];
+      const sign = a > 0 ? 1 : -1;
+      magnitude = a < 0 ? -a : a;
+      reduced = 1 - sign * (id >= size ? orPrice : andPrice)[mask];
+      reduced2 = secondCost[id] - sign * (id >= size ? orPrice2 : andPrice2)[mask];
+    }
+    if ((reduced > 0 ? reduced : 0) / magnitude <= limit) {
+      candidates[ties++] = id;
+      const bound = (reduced2 + DUAL_TOLERANCE) / magnitude;
+      if (bound < limit2) {
+        limit2 = bound;
+      }
+    }
+  }
+
+  out.id = -1;
+  out.tight = -1;
+  out.ratio = Infinity;
+  let best = 0;
+  for (let c = 0; c < ties; c++) {
+    const id = candidates[c];
+    let magnitude: number;
+    let sign: number;
+    let reduced: number;
+    let reduced2: number;
+    if (id >= rowBase) {
+      const i = id - rowBase;
+      const row = tight.ids[i];
+      magnitude = Math.abs(rho[row]);
+      sign = 0;
+      reduced = tight.signs[i] * y[row];
+      reduced2 = tight.signs[i] * y2[row];
+    } else {
+      const mask = id & (size - 1);
+      const a = direction * (id >= size ? orAlpha : andAlpha)[mask];
+      sign = a > 0 ? 1 : -1;
+      magnitude = a < 0 ? -a : a;
+      reduced = 1 - sign * (id >= size ? orPrice : andPrice)[mask];
+      reduced2 = secondCost[id] - sign * (id >= size ? orPrice2 : andPrice2)[mask];
+    }
+    if (magnitude <= best || reduced2 / magnitude > limit2) {
+      continue;
+    }
+    best = magnitude;
+    out.id = id >= rowBase ? -1 : id;
+    out.tight = id >= rowBase ? id - rowBase : -1;
+    out.sign = sign;
+    out.ratio = (reduced > 0 ? reduced : 0) / magnitude;
+    out.ratio2 = reduced2 / magnitude;
   }
 }
 
@@ -262,10 +345,22 @@ class IndexedList {
   }
 }
 
+export interface DualSimplexLimits {
+  maxPivots: number;
+  /** performance.now() after which the solve stops, as at the pivot bound. */
+  deadline?: number;
+}
+
+/**
+ * `secondCost`: the tie-break cost h by term id (./tieBreak.ts); the costs are the pairs
+ * (1, h) compared lexicographically, so the optimum reached is the least sum h |term| among
+ * all of least sum |term|.
+ */
 export function dualSimplex(
   v: Float64Array,
   kappa: number,
-  maxPivots: number,
+  secondCost: Float64Array,
+  limits: DualSimplexLimits,
   start?: StartBasis
 ): DualSimplexResult {
   const size = v.length;
@@ -293,10 +388,14 @@ export function dualSimplex(
   let slope: Float64Array = new Float64Array(16);
   const baseFit = new Float64Array(size);
   const slopeFit = new Float64Array(size);
-  // Dual: y on the tight rows, and the prices A^T y of every AND and OR column.
+  // Dual: y on the tight rows, and the prices A^T y of every AND and OR column; y2 and its
+  // prices for the tie-break costs.
   const y = new Float64Array(size);
   const andPrice = new Float64Array(size);
   const orPrice = new Float64Array(size);
+  const y2 = new Float64Array(size);
+  const andPrice2 = new Float64Array(size);
+  const orPrice2 = new Float64Array(size);
   // Pivot row and its products with every column; the entering edge's fit change.
   const rho = new Float64Array(size);
   const andAlpha = new Float64Array(size);
@@ -304,7 +403,7 @@ export function dualSimplex(
   const edgeAnd = new Float64Array(size);
   const edgeOr = new Float64Array(size);
   const scratch = new Float64Array(size);
-  const candidates = new Int32Array(2 * size);
+  const candidates = new Int32Array(3 * size);
   let work: Float64Array = new Float64Array(16);
   let work2: Float64Array = new Float64Array(16);
   let edge: Float64Array = new Float64Array(16);
@@ -357,6 +456,19 @@ export function dualSimplex(
     reconstructInto(edgeAnd, edgeOr, out, scratch);
   };
 
+  /** Duals on the tight rows for the basic costs in `work`, and their prices. */
+  const pricesOf = (duals: Float64Array, andOut: Float64Array, orOut: Float64Array): void => {
+    inverse.solveTransposed(work, work2);
+    duals.fill(0);
+    for (let i = 0; i < terms.length; i++) {
+      duals[tight.ids[i]] = work2[i];
+    }
+    andOut.set(duals);
+    supersetSumInPlace(andOut);
+    orOut.set(duals);
+    meetSumsInPlace(orOut);
+  };
+
   /** Recomputes the primal and dual from K^-1, refactoring K first if asked. */
   const refresh = (refactor = true): boolean => {
     const k = terms.length;
@@ -376,30 +488,38 @@ export function dualSimplex(
     for (let j = 0; j < k; j++) {
       work[j] = j === 0 ? 0 : 1;
     }
-    inverse.solveTransposed(work, work2);
-    y.fill(0);
-    for (let i = 0; i < k; i++) {
-      y[tight.ids[i]] = work2[i];
+    pricesOf(y, andPrice, orPrice);
+    for (let j = 0; j < k; j++) {
+      work[j] = secondCost[terms.ids[j]];
     }
-    andPrice.set(y);
-    supersetSumInPlace(andPrice);
-    orPrice.set(y);
-    meetSumsInPlace(orPrice);
+    pricesOf(y2, andPrice2, orPrice2);
     return true;
   };
 
-  /** Whether the current basis is dual feasible: every price within 1, tight duals signed. */
+  /**
+   * Whether the current basis is dual feasible for the lexicographic costs: every reduced
+   * cost (first, second) positive in its first component, or zero there and nonnegative in
+   * its second.
+   */
   const dualFeasible = (): boolean => {
+    const signed = (reduced: number, reduced2: number): boolean =>
+      reduced > WARM_TOLERANCE || (reduced > -WARM_TOLERANCE && reduced2 > -WARM_TOLERANCE);
     for (let mask = 1; mask < size; mask++) {
-      if (Math.abs(andPrice[mask]) > 1 + WARM_TOLERANCE) {
-        return false;
-      }
-      if ((mask & (mask - 1)) !== 0 && Math.abs(orPrice[mask]) > 1 + WARM_TOLERANCE) {
-        return false;
+      for (const sign of [1, -1]) {
+        if (!signed(1 - sign * andPrice[mask], secondCost[mask] - sign * andPrice2[mask])) {
+          return false;
+        }
+        if (
+          (mask & (mask - 1)) !== 0 &&
+          !signed(1 - sign * orPrice[mask], secondCost[size + mask] - sign * orPrice2[mask])
+        ) {
+          return false;
+        }
       }
     }
     for (let i = 0; i < tight.length; i++) {
-      if (tight.signs[i] * y[tight.ids[i]] < -WARM_TOLERANCE) {
+      const row = tight.ids[i];
+      if (!signed(tight.signs[i] * y[row], tight.signs[i] * y2[row])) {
         return false;
       }
     }
@@ -456,7 +576,7 @@ export function dualSimplex(
   }
   let current = 0;
   const breakpoint: Breakpoint = { t: 0, row: -1, direction: 0 };
-  const entering: Entering = { id: -1, sign: 0, ratio: Infinity };
+  const entering: Entering = { id: -1, sign: 0, tight: -1, ratio: Infinity, ratio2: 0 };
   let pivots = 0;
   let sinceRefresh = 0;
 
@@ -474,13 +594,38 @@ export function dualSimplex(
     }
     for (let j = 1; j < terms.length; j++) {
       const id = terms.ids[j];
+      const sign = terms.signs[j];
       const price = id >= size ? orPrice[id & full] : andPrice[id];
-      worst = Math.max(worst, Math.abs(price - terms.signs[j]));
+      const price2 = id >= size ? orPrice2[id & full] : andPrice2[id];
+      worst = Math.max(worst, Math.abs(price - sign), Math.abs(price2 - sign * secondCost[id]));
     }
     return worst;
   };
 
-  while (pivots < maxPivots) {
+  const ratioInputs: RatioInputs = {
+    andAlpha,
+    orAlpha,
+    rho,
+    andPrice,
+    orPrice,
+    andPrice2,
+    orPrice2,
+    y,
+    y2,
+    secondCost,
+    terms,
+    tight,
+    candidates
+  };
+  while (pivots < limits.maxPivots) {
+    // the clock is read every 64 pivots: a pivot costs far less than the bound's resolution
+    if (
+      limits.deadline !== undefined &&
+      (pivots & 63) === 0 &&
+      performance.now() > limits.deadline
+    ) {
+      break;
+    }
     const k = terms.length;
     if (sinceRefresh >= Math.max(REFRESH_EVERY, 8 * k)) {
       if (!refresh()) {
@@ -545,53 +690,31 @@ export function dualSimplex(
     orAlpha.set(rho);
     meetSumsInPlace(orAlpha);
 
-    // Ratio test over the term parts (Harris: among the ratios within the tolerance-
-    // relaxed minimum, the largest pivot), then over the tight rows' boxed noise.
-    termRatioTest(
-      andAlpha,
-      orAlpha,
-      andPrice,
-      orPrice,
-      direction,
-      terms.at,
-      terms.signs,
-      candidates,
-      entering
-    );
+    ratioTest(ratioInputs, direction, entering);
     const enteringTerm = entering.id;
     const enteringSign = entering.sign;
-    let step = entering.ratio;
-    // A tight row's noise at +kappa keeps -y <= 0 and binds when direction * rho < 0; at
-    // -kappa it binds when direction * rho > 0. At a breakpoint the leaving variable is
-    // only just infeasible, so passing a boxed breakpoint never pays: the first one enters.
-    let enteringTight = -1;
-    for (let i = 0; i < k; i++) {
-      const row = tight.ids[i];
-      const a = direction * rho[row];
-      if (Math.abs(a) <= PIVOT_TOLERANCE || (a > 0 ? 1 : -1) === tight.signs[i]) {
-        continue;
-      }
-      const ratio = Math.max(tight.signs[i] * y[row], 0) / Math.abs(a);
-      if (ratio < step) {
-        step = ratio;
-        enteringTight = i;
-      }
-    }
+    const enteringTight = entering.tight;
     if (enteringTight < 0 && enteringTerm < 0) {
       break;
     }
 
     // Dual step: y += step * direction * rho (rho lives on the tight and leaving rows), and
-    // the prices follow.
-    const dualStep = step * direction;
+    // the prices follow; y2 likewise with the second component of the step.
+    const dualStep = entering.ratio * direction;
+    const dualStep2 = entering.ratio2 * direction;
     for (let i = 0; i < k; i++) {
-      y[tight.ids[i]] += dualStep * rho[tight.ids[i]];
+      const row = tight.ids[i];
+      y[row] += dualStep * rho[row];
+      y2[row] += dualStep2 * rho[row];
     }
     if (leavingRow >= 0) {
       y[leavingRow] += dualStep;
+      y2[leavingRow] += dualStep2;
     }
     addScaled(andPrice, andAlpha, dualStep);
     addScaled(orPrice, orAlpha, dualStep);
+    addScaled(andPrice2, andAlpha, dualStep2);
+    addScaled(orPrice2, orAlpha, dualStep2);
 
     // Primal edge: the entering variable moves by one unit, the basic terms by -K^-1 of its
     // column on the tight rows (for entering noise at tight row t: K^-1 e_t).

@@ -14,7 +14,8 @@ import { dualBound, repairInPlace } from './certificate';
 import { dualSimplex, type StartBasis } from './dualSimplex';
 import { reconstructInto } from './kernels';
 import type { AndOrSolution } from '../andOr';
-import { checkValues, harsanyiOnly, kappaOf, objectiveOf } from './objective';
+import { checkValues, harsanyiOnly, kappaOf, objectiveOf, type KappaReference } from './objective';
+import { tieBreakCosts } from './tieBreak';
 
 /**
  * The work bound's floor. Small games are cheap per pivot, and dense ones need far more
@@ -25,6 +26,7 @@ const MIN_PIVOTS = 50_000;
 
 export interface ExactSettings {
   kappaFactor: number;
+  kappaReference: KappaReference;
   /** Relative gap, (upper - lower bound) / upper bound, at which a solve counts as converged. */
   tolerance: number;
   /**
@@ -34,6 +36,10 @@ export interface ExactSettings {
   maxRounds: number;
   /** Overrides maxRounds with a pivot count. */
   maxPivots?: number;
+  /** Bounds the work by time too: the solve stops after this many seconds. */
+  maxSeconds: number;
+  /** mix-hash: the canonical optimum (method.md 3a); none: the pivoting rule's vertex. */
+  tieBreak: 'mix-hash' | 'none';
 }
 
 export interface ExactStats {
@@ -96,17 +102,21 @@ function finish(
   };
 }
 
-/** Solves one problem; `warm`: the basis of a related solve (see ExactSolution.basis). */
+/**
+ * Solves one problem; `warm`: the basis of a related solve with the same tie-break variant
+ * (see ExactSolution.basis); `variant`: the tie-break hash (0: the canonical optimum).
+ */
 export function solveExact(
   values: ArrayLike<number>,
   settings: ExactSettings,
-  warm?: StartBasis
+  warm?: StartBasis,
+  variant = 0
 ): ExactSolution {
   const started = performance.now();
   const original = Float64Array.from(values);
   checkValues(original);
   const size = original.length;
-  const kappa = kappaOf(original, settings.kappaFactor);
+  const kappa = kappaOf(original, settings.kappaFactor, settings.kappaReference);
   const offset = original[0];
   let scale = 0;
   for (let mask = 0; mask < size; mask++) {
@@ -129,10 +139,16 @@ export function solveExact(
     warm && warm.values.length === size
       ? { ...warm, values: normalise(warm.values), kappa: warm.kappa / scale }
       : undefined;
+  const secondCost =
+    settings.tieBreak === 'mix-hash' ? tieBreakCosts(size, variant) : new Float64Array(2 * size);
   const result = dualSimplex(
     v,
     kappaScaled,
-    settings.maxPivots ?? Math.max(settings.maxRounds * size, MIN_PIVOTS),
+    secondCost,
+    {
+      maxPivots: settings.maxPivots ?? Math.max(settings.maxRounds * size, MIN_PIVOTS),
+      deadline: started + 1000 * settings.maxSeconds
+    },
     start
   );
   const lower = scale * dualBound(v, kappaScaled, result.y);
