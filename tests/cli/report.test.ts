@@ -10,7 +10,7 @@ import {
   type Reference
 } from '../../src/figures/builders';
 import { paperTheme } from '../../src/figures/theme';
-import type { AnalysisResult } from '../../src/protocol/result';
+import type { AnalysisResult, SampleLayerResult } from '../../src/protocol/result';
 import { sampleResult } from '../lab/fixtures';
 
 function embedded(html: string, id: string): unknown {
@@ -48,23 +48,29 @@ function withStability(): AnalysisResult {
 type Node = DefaultTreeAdapterMap['node'];
 type Element = DefaultTreeAdapterMap['element'];
 
-/** The elements of a page as a browser's HTML parser builds them, in document order. */
-function elements(html: string): Element[] {
+/** The elements under a node, in document order. */
+function descendants(root: Node): Element[] {
   const found: Element[] = [];
   const walk = (node: Node) => {
-    if ('tagName' in node) {
+    if ('tagName' in node && node !== root) {
       found.push(node);
     }
     if ('childNodes' in node) {
       node.childNodes.forEach(walk);
     }
-    if (node.nodeName === 'template') {
-      walk((node as DefaultTreeAdapterMap['template']).content);
-    }
   };
-  walk(parse(html));
+  walk(root);
   return found;
 }
+
+/** The elements of a page as a browser's HTML parser builds them, in document order. */
+const elements = (html: string) => descendants(parse(html));
+
+/** A table's rows, each as its header and data cells. */
+const rows = (table: Element) =>
+  descendants(table)
+    .filter(e => e.tagName === 'tr')
+    .map(tr => descendants(tr).filter(e => e.tagName === 'th' || e.tagName === 'td'));
 
 function textOf(node: Node): string {
   if (node.nodeName === '#text') {
@@ -206,5 +212,128 @@ describe('report.html', () => {
     assert.ok(cells.some(c => c.startsWith(`3 variables: ${HOSTILE.join(', ')}`)));
     const title = all.find(e => e.tagName === 'title')!;
     assert.equal(textOf(title), `Layerwise report: ${HOSTILE[1]}`);
+  });
+
+  it('fills the header, layer and tracking tables from the result', () => {
+    const base = sampleResult();
+    const objectives = [1, 2, 3, 4, 5, 9];
+    // relative gaps at most 6.7e-7: below the solver's tolerance, so no warning
+    const gaps = [1e-7, 0, 2e-6, 0, 5e-7, 1e-6];
+    const result: AnalysisResult = {
+      ...base,
+      samples: base.samples.map((s, i) => ({ ...s, index: [3, 7][i] })),
+      perSample: base.perSample.map((row, s) =>
+        row.map((cell, l) => ({
+          ...cell,
+          solve: { ...cell.solve, objective: objectives[3 * s + l], gap: gaps[3 * s + l] },
+          // layer dense: 2 and 1 AND terms, 0 and 1 OR terms
+          and: l === 0 && s === 0 ? [...cell.and, { mask: 1, order: 1, value: 0.7 }] : cell.and,
+          or: l === 0 && s === 0 ? [] : cell.or
+        }))
+      )
+    };
+    const all = elements(renderReport(result));
+    const tables = all.filter(e => e.tagName === 'table');
+    const texts = (table: Element) => rows(table).map(row => row.map(textOf));
+    assert.equal(tables.length, 3);
+    assert.deepEqual(texts(tables[0]), [
+      ['model', 'model (input [, 3], 10 classes)'],
+      ['backend', 'tfjs / cpu, 1.5 s'],
+      ['solver', 'exact, kappa factor 0.04; mean objective 4, largest gap 0.000002'],
+      ['n', '3 variables: a, b, c'],
+      ['samples', '2 (indices 3, 7); network correct on 1 of 2'],
+      [
+        'options',
+        'baseline mean, target label, salience per-sample tau factor 0.05, metrics exact, ' +
+          'unassigned inputs keep, features flatten'
+      ],
+      ['created', '2025-01-01T00:00:00.000Z by layerwise 0.1.0']
+    ]);
+    assert.deepEqual(texts(tables[1]), [
+      ['layer', 'kind', 'probe train', 'probe held out', 'cl', 'salient AND', 'salient OR'],
+      ['dense', 'probe', '0.8', '0.7', '2', '1.5', '0.5'],
+      ['dense_1', 'probe', '0.9', '0.85', '3', '1', '1'],
+      ['output', 'output', '–', '–', '3', '1', '1']
+    ]);
+    // strongest first; bold (class salient) where salient in some sample
+    assert.deepEqual(texts(tables[2]), [
+      ['kind', 'variables', 'dense', 'dense_1', 'output'],
+      ['AND', '{a}', '0.9', '1', '1.1'],
+      ['AND', '{a, b}', '0.5', '0.4', '-0.2'],
+      ['OR', '{b, c}', '-0.3', '-0.25', '-0.2']
+    ]);
+    assert.deepEqual(
+      rows(tables[2])
+        .slice(1)
+        .map(row => row.slice(2).map(cell => attribute(cell, 'class') === 'salient')),
+      [
+        [true, true, true],
+        [true, true, false],
+        [false, false, true]
+      ]
+    );
+  });
+
+  it('warns about unconverged solves, says when there is no gap, leaves out an empty tracking', () => {
+    const base = sampleResult();
+    const cells = (solve: (cell: SampleLayerResult) => SampleLayerResult['solve']) =>
+      base.perSample.map(row => row.map(cell => ({ ...cell, solve: solve(cell) })));
+    const stopped: AnalysisResult = {
+      ...base,
+      perSample: cells(cell => ({ ...cell.solve, objective: 2, gap: 0 })).map((row, s) =>
+        row.map((cell, l) =>
+          s === 1 && l === 2 ? { ...cell, solve: { ...cell.solve, gap: 0.5 } } : cell
+        )
+      )
+    };
+    const header = (result: AnalysisResult) =>
+      rows(elements(renderReport(result)).find(e => e.tagName === 'table')!).map(row =>
+        row.map(textOf)
+      );
+    const warned = header(stopped);
+    assert.deepEqual(
+      warned.map(row => row[0]),
+      ['model', 'backend', 'solver', 'warning', 'n', 'samples', 'options', 'created']
+    );
+    assert.match(warned[3][1], /^1 of 6 \(sample, layer\) problems .* up to 25%/);
+    assert.match(warned[2][1], /mean objective 2, largest gap 0\.5$/);
+
+    const noGaps: AnalysisResult = {
+      ...base,
+      options: { ...base.options, solver: { ...base.options.solver, kind: 'lab-sgd' } },
+      perSample: cells(cell => ({ ...cell.solve, solver: 'lab-sgd', gap: null })),
+      samples: base.samples.map(s => ({ ...s, label: null })),
+      tracking: []
+    };
+    const plain = header(noGaps);
+    assert.equal(plain.length, 7);
+    assert.match(plain[2][1], /mean objective 1, no gap bound$/);
+    assert.deepEqual(plain[4], ['samples', '2 (indices 0, 1)']);
+    const html = renderReport(noGaps);
+    assert.doesNotMatch(html, /Strongest interactions/);
+    assert.equal(elements(html).filter(e => e.tagName === 'table').length, 2);
+  });
+
+  it('gives the page script every element it looks up, and styles every class it uses', () => {
+    const html = renderReport(sampleResult());
+    const all = elements(html);
+    const ids = new Set(all.map(e => attribute(e, 'id')).filter(id => id !== undefined));
+    const scripts = all.filter(e => e.tagName === 'script');
+    const page = textOf(scripts[scripts.length - 1]);
+    const looked = [...page.matchAll(/getElementById\('([^']+)'\)/g)].map(m => m[1]);
+    assert.deepEqual(looked.sort(), ['download-result', 'layerwise-figures', 'layerwise-result']);
+    looked.forEach(id => assert.ok(ids.has(id), id));
+    const figures = JSON.parse(textOf(scripts[0])) as IReportFigure[];
+    figures.forEach(f => assert.ok(ids.has(`figure-${f.id}`), f.id));
+    assert.match(page, /Plotly\.react\(element, variant\.data, variant\.layout/);
+    const radios = all.filter(e => attribute(e, 'name') === 'reference');
+    assert.deepEqual(
+      radios.map(r => attribute(r, 'value')),
+      ['final', 'previous']
+    );
+    const style = textOf(all.find(e => e.tagName === 'style')!);
+    const classes = new Set(all.flatMap(e => attribute(e, 'class')?.split(/\s+/) ?? []));
+    assert.deepEqual([...classes].sort(), ['controls', 'figure', 'grid', 'salient']);
+    classes.forEach(c => assert.match(style, new RegExp(`\\.${c}\\b`), c));
   });
 });

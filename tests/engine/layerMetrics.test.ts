@@ -61,6 +61,12 @@ describe('layer metrics', () => {
     // order 2 new: |2 - 0.3| + |-0.5 - (-0.5)| = 1.7 (exact form: 2.0), /2
     close(m2.new, 0.85, 'new2');
     close(m2.forget, 0.25, 'forget2');
+    // all and all_ref are the same sums in both forms
+    close(m1.all, 0.75, 'all1');
+    close(m1.allReference, 0.2, 'ref1');
+    close(m2.all, 0.5, 'all2');
+    close(m2.allReference, 1.25, 'ref2');
+    close(m2.overlap, 0.25, 'overlap2');
   });
 
   it('counts the later layer and handles a missing earlier layer', () => {
@@ -77,6 +83,18 @@ describe('layer metrics', () => {
     close(rows[0].completeness, 0, 'completeness');
     assert.equal(rows[0].redundancy, null);
     close(rows[1].salientCount, 1, 'count');
+    // no earlier layer: nothing of it is salient, whichever layer is counted
+    const earlier = compareLayers(
+      [{ ...handMade[0], earlier: null, earlierSalient: null }],
+      2,
+      1,
+      'exact',
+      'earlier'
+    );
+    assert.deepEqual(
+      earlier.map(row => row.salientCount),
+      [0, 0]
+    );
   });
 
   it('OR rows start at the given order', () => {

@@ -38,6 +38,12 @@ describe('salience (method.md 4)', () => {
     ]);
   });
 
+  it('no samples, no thresholds', () => {
+    for (const mode of ['per-sample', 'per-layer'] as const) {
+      assert.deepEqual(salienceThresholds([], { mode, tauFactor: 0.05 }), []);
+    }
+  });
+
   it('per-layer tau is never below the per-sample tau (sampleRecord relies on it)', () => {
     const random = seededRandom(7);
     for (let trial = 0; trial < 50; trial++) {
