@@ -3,6 +3,7 @@
  * and a small API client.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -247,4 +248,61 @@ export function jobRequest(
       ...options
     }
   };
+}
+
+export interface RawReply {
+  /** 0 when nothing (or no status line) came back. */
+  status: number;
+  text: string;
+  /** The server closed the connection before the deadline. */
+  closed: boolean;
+  elapsedMs: number;
+}
+
+/**
+ * Sends `data` as it is on a fresh connection (request lines and headers no HTTP client would
+ * send) and collects what comes back until the server closes the connection, `waitMs`
+ * passes, or `until` says the reply is complete.
+ */
+export function rawRequest(
+  base: string,
+  data: Buffer | string,
+  waitMs = 5000,
+  until: (text: string) => boolean = () => false
+): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = connect(Number(new URL(base).port), '127.0.0.1');
+    let text = '';
+    let done = false;
+    const finish = (closed: boolean) => {
+      if (done) {
+        return;
+      }
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ status, text, closed, elapsedMs: Date.now() - started });
+    };
+    const timer = setTimeout(() => finish(false), waitMs);
+    socket.on('connect', () => socket.write(data));
+    socket.on('data', chunk => {
+      text += chunk.toString('latin1');
+      if (until(text)) {
+        finish(true);
+      }
+    });
+    socket.on('close', () => finish(true));
+    socket.on('error', error => {
+      // A reset after the reply (the server closing on unread input) is still a reply.
+      if (text !== '') {
+        finish(true);
+      } else if (!done) {
+        done = true;
+        clearTimeout(timer);
+        reject(error);
+      }
+    });
+  });
 }

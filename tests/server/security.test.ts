@@ -18,8 +18,10 @@ import {
   jobRequest,
   startBackend,
   tinyModel,
+  rawRequest,
   uploadAll,
   type Backend,
+  type RawReply,
   type Uploaded
 } from './helpers';
 
@@ -32,45 +34,9 @@ let uploads: Uploaded;
 let dataDir: string;
 let host: string;
 
-interface RawReply {
-  status: number;
-  text: string;
-  /** The server closed the connection before the deadline. */
-  closed: boolean;
-  elapsedMs: number;
-}
-
-/**
- * Sends `head` (and `body`) on a fresh connection as they are, and collects what comes back
- * until the server closes the connection or `waitMs` passes.
- */
-function raw(head: string, body: Buffer | string = '', waitMs = 5000): Promise<RawReply> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const socket = connect(Number(new URL(backend.url).port), '127.0.0.1');
-    let text = '';
-    let done = false;
-    const finish = (closed: boolean) => {
-      if (done) {
-        return;
-      }
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
-      resolve({ status, text, closed, elapsedMs: Date.now() - started });
-    };
-    const timer = setTimeout(() => finish(false), waitMs);
-    socket.on('connect', () => {
-      socket.write(head);
-      socket.write(body);
-    });
-    socket.on('data', chunk => {
-      text += chunk.toString('latin1');
-    });
-    socket.on('close', () => finish(true));
-    socket.on('error', error => (done ? undefined : reject(error)));
-  });
+/** Sends `head` and `body` as they are, e.g. request targets no HTTP client would send. */
+function raw(head: string, body = '', waitMs = 5000): Promise<RawReply> {
+  return rawRequest(backend.url, head + body, waitMs);
 }
 
 function jsonBody(reply: RawReply): ErrorBody {

@@ -113,6 +113,13 @@ export function receiveBody(
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(tooLarge(limit));
   }
+  // The connection may have gone (e.g. a parse error on what followed the body) while the
+  // caller was getting ready: no event would ever come.
+  if (req.destroyed) {
+    return Promise.reject(
+      new HttpError(400, 'bad-body', 'the connection closed before the body was read')
+    );
+  }
   return new Promise((resolve, reject) => {
     let size = 0;
     let settled = false;
