@@ -1,9 +1,13 @@
 """The jupyter-server-proxy entry point: runs the Layerwise backend behind Jupyter's auth.
 
 Jupyter starts ``layerwise serve`` on a free loopback port the first time ``/layerwise/`` is
-requested. A random token goes to the backend in its environment and the proxy adds it to
-every request it forwards (``request_headers_override``), so the backend refuses anything that
-did not pass Jupyter's own authentication.
+requested. A random token goes to the backend in its environment (never on its command line,
+which every user of the machine can read) and the proxy adds it to every request it forwards
+(``request_headers_override``), so the backend refuses anything that did not pass Jupyter's
+own authentication. Since the proxy adds it to whatever carries the user's Jupyter cookie, the
+backend also checks each request's Origin and the X-Layerwise-Request header the panel sends.
+The backend moves to an empty working directory of its own at start (jupyter-server-proxy has
+no setting for it), so nothing below Jupyter's folder is within reach of a relative path.
 
 When Node.js or the built backend cannot be found, a small placeholder server answers every
 request with 503 and a message saying what to install, instead of a bare proxy error.

@@ -2,11 +2,15 @@
 
 A request to /layerwise/... with Jupyter's token reaches the backend (HTTP and WebSocket);
 without it Jupyter refuses; and the backend itself refuses anything that does not carry the
-token the proxy adds (direct, or through the generic /proxy/PORT route).
+token the proxy adds (direct, or through the generic /proxy/PORT route). The proxy adds that
+token to every request that passed Jupyter's auth, including one a page of another site sends
+with the user's cookie: the backend refuses those itself (Origin, X-Layerwise-Request), and a
+WebSocket upgrade whose target is not a URL does not take it down.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import re
@@ -66,8 +70,8 @@ def get(url: str, headers: dict[str, str] | None = None, data: bytes | None = No
         return error.code, error.read().decode()
 
 
-def backend_port(parent: int) -> int:
-    """The --port of the backend process that the Jupyter server started."""
+def backend_process(parent: int) -> tuple[int, list[bytes]]:
+    """The pid and command line of the backend process that the Jupyter server started."""
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             text = status.read_text()
@@ -75,8 +79,14 @@ def backend_port(parent: int) -> int:
         except OSError:
             continue
         if re.search(rf"^PPid:\s+{parent}$", text, re.M) and b"--port" in cmdline:
-            return int(cmdline[cmdline.index(b"--port") + 1])
+            return int(status.parent.name), cmdline
     raise AssertionError("the backend process was not found")
+
+
+def backend_port(parent: int) -> int:
+    """The --port of the backend process that the Jupyter server started."""
+    _, cmdline = backend_process(parent)
+    return int(cmdline[cmdline.index(b"--port") + 1])
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +146,8 @@ def jupyter(tmp_path_factory):
 
 
 AUTH = {"Authorization": f"token {JUPYTER_TOKEN}"}
+# What the lab client sends with every request, and the backend requires of state changes.
+PANEL = {"X-Layerwise-Request": "1"}
 
 
 def test_request_with_jupyter_token_reaches_backend(jupyter):
@@ -149,7 +161,7 @@ def test_request_with_jupyter_token_reaches_backend(jupyter):
     data = bytes(range(8)) * 2
     status, body = get(
         f"{base}/layerwise/api/uploads/array?dtype=float32&shape=2,2",
-        {**AUTH, "Content-Type": "application/octet-stream"},
+        {**AUTH, **PANEL, "Content-Type": "application/octet-stream"},
         data=data,
     )
     assert status == 201, body
@@ -191,6 +203,112 @@ def test_websocket_events_through_the_proxy(jupyter):
 
     event = json.loads(IOLoop.current().run_sync(first_message, timeout=60))
     assert event["type"] == "snapshot" and isinstance(event["jobs"], list)
+
+
+def test_backend_gets_its_token_from_the_environment(jupyter):
+    base, pid = jupyter
+    assert get(f"{base}/layerwise/api/health", AUTH)[0] == 200
+    backend, cmdline = backend_process(pid)
+    assert not any(b"token" in part.lower() for part in cmdline), cmdline
+    environment = Path(f"/proc/{backend}/environ").read_bytes().split(b"\0")
+    token = next(v for v in environment if v.startswith(b"LAYERWISE_TOKEN="))
+    assert len(token.split(b"=", 1)[1]) >= 32
+    # An empty working directory of its own, not Jupyter's.
+    cwd = Path(os.readlink(f"/proc/{backend}/cwd"))
+    assert cwd.name.startswith("layerwise-cwd-") and list(cwd.iterdir()) == []
+
+
+def cookie_opener(base: str) -> urllib.request.OpenerDirector:
+    """A browser's session: the login cookie Jupyter sets after a token login, and no token."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(jar), urllib.request.ProxyHandler({})
+    )
+    opener.open(f"{base}/api/status?token={JUPYTER_TOKEN}", timeout=60).read()
+    assert any(cookie.name.startswith("username-") for cookie in jar), list(jar)
+    return opener
+
+
+def post_with_cookie(opener, url: str, headers: dict[str, str]) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=bytes(4), headers=headers, method="POST")
+    try:
+        with opener.open(request, timeout=60) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_cross_site_post_with_the_session_cookie_is_refused(jupyter):
+    base, _ = jupyter
+    opener = cookie_opener(base)
+    url = f"{base}/layerwise/api/uploads/array?dtype=float32&shape=1"
+    # What a page of another site can make the browser send: the cookie, no _xsrf.
+    forged = {"Origin": "http://evil.example", "Content-Type": "application/octet-stream"}
+    status, body = post_with_cookie(opener, url, forged)
+    assert status == 403, body
+    assert json.loads(body)["error"]["code"] == "cross-origin"
+    status, body = post_with_cookie(opener, url, {**forged, **PANEL})
+    assert status == 403, body
+    status, body = post_with_cookie(opener, url, {"Sec-Fetch-Site": "cross-site", **PANEL})
+    assert status == 403, body
+    # A simple form POST from anywhere carries no custom header.
+    status, body = post_with_cookie(opener, url, {"Content-Type": "text/plain"})
+    assert status == 403, body
+    assert json.loads(body)["error"]["code"] == "missing-request-header"
+    # The panel: same origin (Jupyter's, which is the Host the backend sees) and the header.
+    own = {"Origin": base, "Sec-Fetch-Site": "same-origin", **PANEL}
+    status, body = post_with_cookie(opener, url, own)
+    assert status == 201, body
+
+
+def test_websocket_from_another_origin_is_refused(jupyter):
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.ioloop import IOLoop
+    from tornado.websocket import websocket_connect
+
+    base, _ = jupyter
+    url = base.replace("http", "ws", 1) + "/layerwise/api/events"
+
+    async def first_message(origin: str) -> str | None:
+        """The backend's first event, or None when the socket is refused or closed."""
+        request = HTTPRequest(url, headers={**AUTH, "Origin": origin})
+        try:
+            # Token-authenticated, Jupyter skips its own origin check and relays the upgrade.
+            connection = await websocket_connect(request)
+        except HTTPClientError:
+            return None
+        message = await connection.read_message()
+        connection.close()
+        return message
+
+    def run(origin: str) -> str | None:
+        return IOLoop.current().run_sync(lambda: first_message(origin), timeout=60)
+
+    assert run("http://evil.example") is None
+    assert json.loads(run(base) or "{}").get("type") == "snapshot"
+
+
+def test_upgrade_to_a_target_that_is_not_a_url_keeps_the_backend(jupyter):
+    base, pid = jupyter
+    assert get(f"{base}/layerwise/api/health", AUTH)[0] == 200
+    before, _ = backend_process(pid)
+    host, port = base.removeprefix("http://").split(":")
+    # The proxy passes what follows /layerwise/ on: the backend sees //x:99999/api/events.
+    with socket.create_connection((host, int(port)), timeout=60) as sock:
+        sock.sendall(
+            (
+                f"GET /layerwise///x:99999/api/events HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"Authorization: token {JUPYTER_TOKEN}\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+            ).encode()
+        )
+        # Jupyter accepts the upgrade, then opens its own to the backend.
+        sock.recv(4096)
+        time.sleep(1)
+    assert Path(f"/proc/{before}").exists(), "the backend process died"
+    assert backend_process(pid)[0] == before
+    assert get(f"{base}/layerwise/api/health", AUTH)[0] == 200
 
 
 def test_backend_command_finds_the_install(tmp_path, monkeypatch):
