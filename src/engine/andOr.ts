@@ -17,9 +17,13 @@ export { harsanyiOnly, kappaOf, objectiveOf } from './solver/objective';
  * merged into AND). Reconstruction, for every T:
  *   v(x_T) - delta_T = sum_{S subset of T} and(S) + sum_{S meets T} or(S).
  */
-export interface AndOrSolution {
+/** AND and OR terms dense by subset mask; and[0] is the constant. */
+export interface DenseTerms {
   and: Float64Array;
   or: Float64Array;
+}
+
+export interface AndOrSolution extends DenseTerms {
   delta: Float64Array;
   report: SolveReport;
   /**
@@ -31,6 +35,11 @@ export interface AndOrSolution {
    * chain layers.
    */
   basis?: StartBasis;
+  /**
+   * `exact` with a tie-break hash: the optima of the other hashes (method.md 3a), as many as
+   * the options ask for; empty where the solve stopped before its optimum.
+   */
+  alternatives?: DenseTerms[];
 }
 
 /** What a warm start needs of a related solution (only its basis crosses thread boundaries). */

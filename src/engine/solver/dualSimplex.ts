@@ -48,8 +48,22 @@ export interface DualSimplexResult {
   pivots: number;
   /** Whether the given start basis was used (else the cold start). */
   warm: boolean;
+  /** Whether the path reached the target problem (else a pivot or time bound stopped it). */
+  reached: boolean;
   /** The last basis; the problem it is optimal for is the target unless pivots ran out. */
   basis: StartBasis;
+  /**
+   * The optimum for each of `alternativeCosts`, reached from this one by the primal simplex
+   * over the optimal face; null where it did not get there within its pivot bound (or the
+   * main solve did not converge), so the caller solves that one afresh.
+   */
+  alternatives: (AlternativeOptimum | null)[];
+}
+
+export interface AlternativeOptimum {
+  and: Float64Array;
+  or: Float64Array;
+  pivots: number;
 }
 
 const DUAL_TOLERANCE = 1e-9;
@@ -62,6 +76,10 @@ const SLOPE_TOLERANCE = 1e-12;
  */
 const REFRESH_EVERY = 100;
 const DRIFT_LIMIT = 1e-8;
+/** Primal feasibility of an alternative optimum (v is normalised to a range of 1). */
+const FEASIBILITY_TOLERANCE = 1e-9;
+/** The primal re-solve for other tie-break costs may always take this many pivots. */
+const MIN_REOPTIMIZE_PIVOTS = 50;
 /** A start basis must be dual feasible to this tolerance. */
 const WARM_TOLERANCE = 1e-7;
 
@@ -361,8 +379,11 @@ export function dualSimplex(
   kappa: number,
   secondCost: Float64Array,
   limits: DualSimplexLimits,
-  start?: StartBasis
+  start?: StartBasis,
+  alternativeCosts: readonly Float64Array[] = []
 ): DualSimplexResult {
+  // the tie-break costs in force: the caller's, then each alternative's
+  const cost2 = Float64Array.from(secondCost);
   const size = v.length;
   const full = size - 1;
   // term id = kind * size + mask (kind 0: AND, 1: OR); id 0 is the constant
@@ -490,7 +511,7 @@ export function dualSimplex(
     }
     pricesOf(y, andPrice, orPrice);
     for (let j = 0; j < k; j++) {
-      work[j] = secondCost[terms.ids[j]];
+      work[j] = cost2[terms.ids[j]];
     }
     pricesOf(y2, andPrice2, orPrice2);
     return true;
@@ -506,12 +527,12 @@ export function dualSimplex(
       reduced > WARM_TOLERANCE || (reduced > -WARM_TOLERANCE && reduced2 > -WARM_TOLERANCE);
     for (let mask = 1; mask < size; mask++) {
       for (const sign of [1, -1]) {
-        if (!signed(1 - sign * andPrice[mask], secondCost[mask] - sign * andPrice2[mask])) {
+        if (!signed(1 - sign * andPrice[mask], cost2[mask] - sign * andPrice2[mask])) {
           return false;
         }
         if (
           (mask & (mask - 1)) !== 0 &&
-          !signed(1 - sign * orPrice[mask], secondCost[size + mask] - sign * orPrice2[mask])
+          !signed(1 - sign * orPrice[mask], cost2[size + mask] - sign * orPrice2[mask])
         ) {
           return false;
         }
@@ -580,6 +601,21 @@ export function dualSimplex(
   let pivots = 0;
   let sinceRefresh = 0;
 
+  /** Whether the current point (t = 0 of the path) keeps every part >= 0 and noise in its box. */
+  const primalFeasible = (): boolean => {
+    for (let j = 1; j < terms.length; j++) {
+      if (base[j] < -FEASIBILITY_TOLERANCE) {
+        return false;
+      }
+    }
+    for (let row = 0; row < size; row++) {
+      if (Math.abs(v0[row] - baseFit[row]) > kappa0 + FEASIBILITY_TOLERANCE) {
+        return false;
+      }
+    }
+    return true;
+  };
+
   /** How far the tight rows are from their bounds and basic parts from zero reduced cost. */
   const drift = (): number => {
     let worst = Math.abs(andPrice[0]);
@@ -597,7 +633,7 @@ export function dualSimplex(
       const sign = terms.signs[j];
       const price = id >= size ? orPrice[id & full] : andPrice[id];
       const price2 = id >= size ? orPrice2[id & full] : andPrice2[id];
-      worst = Math.max(worst, Math.abs(price - sign), Math.abs(price2 - sign * secondCost[id]));
+      worst = Math.max(worst, Math.abs(price - sign), Math.abs(price2 - sign * cost2[id]));
     }
     return worst;
   };
@@ -612,7 +648,7 @@ export function dualSimplex(
     orPrice2,
     y,
     y2,
-    secondCost,
+    secondCost: cost2,
     terms,
     tight,
     candidates
@@ -799,26 +835,185 @@ export function dualSimplex(
     }
   }
 
-  const and = new Float64Array(size);
-  const or = new Float64Array(size);
-  for (let j = 0; j < terms.length; j++) {
-    const id = terms.ids[j];
-    (id >= size ? or : and)[id & full] += terms.signs[j] * (base[j] + current * slope[j]);
-  }
-  const reachedValues = v0.map((value, mask) => value + current * dv[mask]);
-  return {
-    and,
-    or,
-    y,
-    pivots,
-    warm,
-    basis: {
-      values: reachedValues,
-      kappa: kappa0 + current * dKappa,
-      terms: terms.ids.slice(0, terms.length),
-      termSigns: terms.signs.slice(0, terms.length),
-      rows: tight.ids.slice(0, tight.length),
-      rowSides: tight.signs.slice(0, tight.length)
+  /** The basic terms at the path's point t, dense by mask. */
+  const termsAt = (t: number): { and: Float64Array; or: Float64Array } => {
+    const and = new Float64Array(size);
+    const or = new Float64Array(size);
+    for (let j = 0; j < terms.length; j++) {
+      const id = terms.ids[j];
+      (id >= size ? or : and)[id & full] += terms.signs[j] * (base[j] + t * slope[j]);
     }
+    return { and, or };
   };
+  const { and, or } = termsAt(current);
+  const reachedValues = v0.map((value, mask) => value + current * dv[mask]);
+  const basis: StartBasis = {
+    values: reachedValues,
+    kappa: kappa0 + current * dKappa,
+    terms: terms.ids.slice(0, terms.length),
+    termSigns: terms.signs.slice(0, terms.length),
+    rows: tight.ids.slice(0, tight.length),
+    rowSides: tight.signs.slice(0, tight.length)
+  };
+
+  /**
+   * The primal simplex over the optimal face for the tie-break costs in cost2, from the
+   * current optimal basis of the target problem: only the second component of the costs
+   * changed, so the basis stays primal feasible and optimal for the first; a column enters
+   * while its first reduced cost is zero and its second negative. After each pivot the point
+   * and duals are recomputed from K^-1. Returns the pivots taken, or -1 where it gave up.
+   */
+  const reoptimize = (maxPivots: number): number => {
+    for (let taken = 0; taken <= maxPivots; taken++) {
+      if (!refresh(taken > 0 && taken % REFRESH_EVERY === 0)) {
+        return -1;
+      }
+      const k = terms.length;
+      // pricing: the most negative second reduced cost on the face (Dantzig's rule)
+      let enteringTerm = -1;
+      let enteringSign = 0;
+      let enteringTight = -1;
+      let most = -DUAL_TOLERANCE;
+      for (let id = 1; id < 2 * size; id++) {
+        const mask = id & full;
+        if (id >= size && (mask & (mask - 1)) === 0) {
+          continue;
+        }
+        const price = id >= size ? orPrice[mask] : andPrice[mask];
+        const price2 = id >= size ? orPrice2[mask] : andPrice2[mask];
+        for (let sign = -1; sign <= 1; sign += 2) {
+          const position = terms.at[id];
+          if (position >= 0 && terms.signs[position] === sign) {
+            continue;
+          }
+          const reduced2 = cost2[id] - sign * price2;
+          if (Math.abs(1 - sign * price) <= DUAL_TOLERANCE && reduced2 < most) {
+            most = reduced2;
+            enteringTerm = id;
+            enteringSign = sign;
+          }
+        }
+      }
+      for (let i = 0; i < k; i++) {
+        const row = tight.ids[i];
+        const reduced2 = tight.signs[i] * y2[row];
+        if (Math.abs(y[row]) <= DUAL_TOLERANCE && reduced2 < most) {
+          most = reduced2;
+          enteringTerm = -1;
+          enteringTight = i;
+        }
+      }
+      if (enteringTerm < 0 && enteringTight < 0) {
+        return taken;
+      }
+      if (taken === maxPivots) {
+        return -1;
+      }
+
+      // The edge: the basic terms' change per unit of the entering variable, and the fit's
+      // change on every row. A tight row's noise leaves its bound towards the other side.
+      if (enteringTight < 0) {
+        for (let i = 0; i < k; i++) {
+          work[i] = enteringSign * coefficient(enteringTerm, tight.ids[i]);
+        }
+        inverse.solve(work, w);
+        for (let j = 0; j < k; j++) {
+          edge[j] = -w[j];
+        }
+        fitOf(edge, rho, enteringTerm, enteringSign, 1);
+      } else {
+        const side = tight.signs[enteringTight];
+        for (let j = 0; j < k; j++) {
+          edge[j] = side * inverse.get(j, enteringTight);
+        }
+        fitOf(edge, rho);
+      }
+      // Ratio test: basic parts stay >= 0, the other rows' noise v - fit in [-kappa, kappa];
+      // a leaving row becomes tight on the side it reaches.
+      let step = enteringTight >= 0 ? 2 * kappa : Infinity;
+      let leavingTerm = -1;
+      let leavingRow = -1;
+      let leavingSide = 0;
+      for (let j = 1; j < k; j++) {
+        if (edge[j] < -PIVOT_TOLERANCE) {
+          const ratio = Math.max(base[j], 0) / -edge[j];
+          if (ratio < step) {
+            step = ratio;
+            leavingTerm = j;
+            leavingRow = -1;
+          }
+        }
+      }
+      for (let row = 0; row < size; row++) {
+        const rate = rho[row];
+        if (tight.at[row] >= 0 || Math.abs(rate) <= PIVOT_TOLERANCE) {
+          continue;
+        }
+        const noise = v0[row] - baseFit[row];
+        const room = rate > 0 ? noise + kappa : kappa - noise;
+        const ratio = Math.max(room, 0) / Math.abs(rate);
+        if (ratio < step) {
+          step = ratio;
+          leavingTerm = -1;
+          leavingRow = row;
+          leavingSide = rate > 0 ? -1 : 1;
+        }
+      }
+      if (step === Infinity) {
+        return -1;
+      }
+
+      reserve(k + 1);
+      if (leavingRow >= 0) {
+        for (let j = 0; j < k; j++) {
+          rowOfLeaving[j] = terms.signs[j] * coefficient(terms.ids[j], leavingRow);
+        }
+        inverse.solveTransposed(rowOfLeaving, u);
+      }
+      if (leavingTerm < 0 && leavingRow < 0) {
+        // the entering row's noise crossed its box: it stays tight, on the other side
+        tight.signs[enteringTight] = -tight.signs[enteringTight];
+      } else if (enteringTight < 0 && leavingRow >= 0) {
+        let schur = enteringSign * coefficient(enteringTerm, leavingRow);
+        for (let j = 0; j < k; j++) {
+          schur -= rowOfLeaving[j] * w[j];
+        }
+        if (!inverse.grow(w, u, schur, PIVOT_TOLERANCE * 1e-3)) {
+          return -1;
+        }
+        terms.push(enteringTerm, enteringSign);
+        tight.push(leavingRow, leavingSide);
+      } else if (enteringTight < 0) {
+        inverse.replaceColumn(leavingTerm, w);
+        terms.replace(leavingTerm, enteringTerm, enteringSign);
+      } else if (leavingRow >= 0) {
+        inverse.replaceRow(enteringTight, u);
+        tight.replace(enteringTight, leavingRow, leavingSide);
+      } else {
+        inverse.shrink(leavingTerm, enteringTight);
+        terms.remove(leavingTerm);
+        tight.remove(enteringTight);
+      }
+    }
+    return -1;
+  };
+
+  const alternatives: (AlternativeOptimum | null)[] = alternativeCosts.map(() => null);
+  if (current === 1 && alternativeCosts.length > 0) {
+    // from here on the problem is the target itself, so refresh() gives its point directly
+    v0 = v;
+    dv.fill(0);
+    kappa0 = kappa;
+    dKappa = 0;
+    alternativeCosts.forEach((costs, a) => {
+      cost2.set(costs);
+      // Where the optimal face is wide the primal path creeps (steps of 1e-6); past half the
+      // main solve's pivots a fresh solve is cheaper.
+      const taken = reoptimize(Math.max(MIN_REOPTIMIZE_PIVOTS, Math.floor(pivots / 2)));
+      if (taken >= 0 && primalFeasible()) {
+        alternatives[a] = { ...termsAt(0), pivots: taken };
+      }
+    });
+  }
+  return { and, or, y, pivots, warm, reached: current === 1, basis, alternatives };
 }

@@ -13,7 +13,7 @@
 import { dualBound, repairInPlace } from './certificate';
 import { dualSimplex, type StartBasis } from './dualSimplex';
 import { reconstructInto } from './kernels';
-import type { AndOrSolution } from '../andOr';
+import type { AndOrSolution, DenseTerms } from '../andOr';
 import { checkValues, harsanyiOnly, kappaOf, objectiveOf, type KappaReference } from './objective';
 import { tieBreakCosts } from './tieBreak';
 
@@ -40,6 +40,8 @@ export interface ExactSettings {
   maxSeconds: number;
   /** mix-hash: the canonical optimum (method.md 3a); none: the pivoting rule's vertex. */
   tieBreak: 'mix-hash' | 'none';
+  /** mix-hash: also the optima of this many other hashes (variants 1..alternatives). */
+  alternatives: number;
 }
 
 export interface ExactStats {
@@ -52,6 +54,10 @@ export interface ExactStats {
   upperBound: number;
   /** Whether the certified relative gap is within the tolerance. */
   converged: boolean;
+  /** Pivots of the alternative optima: the primal re-solves, and any solved afresh. */
+  alternativePivots: number;
+  /** Alternative optima the re-solve did not reach, solved afresh instead. */
+  alternativesSolvedAfresh: number;
 }
 
 export interface ExactSolution extends AndOrSolution {
@@ -71,7 +77,14 @@ function finish(
   lowerBound: number,
   tolerance: number,
   started: number,
-  run: { pivots: number; warm: boolean; basis?: StartBasis }
+  run: {
+    pivots: number;
+    warm: boolean;
+    basis?: StartBasis;
+    alternatives?: DenseTerms[];
+    alternativePivots?: number;
+    alternativesSolvedAfresh?: number;
+  }
 ): ExactSolution {
   const size = original.length;
   const fit = new Float64Array(size);
@@ -96,9 +109,12 @@ function finish(
       warm: run.warm,
       lowerBound,
       upperBound: objective,
-      converged: gap <= tolerance * objective
+      converged: gap <= tolerance * objective,
+      alternativePivots: run.alternativePivots ?? 0,
+      alternativesSolvedAfresh: run.alternativesSolvedAfresh ?? 0
     },
-    basis: run.basis
+    basis: run.basis,
+    alternatives: run.alternatives
   };
 }
 
@@ -139,8 +155,12 @@ export function solveExact(
     warm && warm.values.length === size
       ? { ...warm, values: normalise(warm.values), kappa: warm.kappa / scale }
       : undefined;
-  const secondCost =
-    settings.tieBreak === 'mix-hash' ? tieBreakCosts(size, variant) : new Float64Array(2 * size);
+  const hashed = settings.tieBreak === 'mix-hash';
+  const secondCost = hashed ? tieBreakCosts(size, variant) : new Float64Array(2 * size);
+  const alternativeCount = hashed && variant === 0 ? settings.alternatives : 0;
+  const alternativeCosts = Array.from({ length: alternativeCount }, (_, j) =>
+    tieBreakCosts(size, j + 1)
+  );
   const result = dualSimplex(
     v,
     kappaScaled,
@@ -149,7 +169,8 @@ export function solveExact(
       maxPivots: settings.maxPivots ?? Math.max(settings.maxRounds * size, MIN_PIVOTS),
       deadline: started + 1000 * settings.maxSeconds
     },
-    start
+    start,
+    alternativeCosts
   );
   const lower = scale * dualBound(v, kappaScaled, result.y);
   repairInPlace(v, kappaScaled, result.and, result.or);
@@ -168,9 +189,32 @@ export function solveExact(
     values: result.basis.values.map(value => scale * value + offset),
     kappa: scale * result.basis.kappa
   };
+  // The alternatives only mean something next to an optimum: none for a solve cut short.
+  let alternativePivots = 0;
+  let alternativesSolvedAfresh = 0;
+  const alternatives = result.reached
+    ? result.alternatives.map((reached, j) => {
+        if (reached) {
+          alternativePivots += reached.pivots;
+          const terms = {
+            and: reached.and.map(x => scale * x),
+            or: reached.or.map(x => scale * x)
+          };
+          terms.and[0] += offset;
+          return terms;
+        }
+        const afresh = solveExact(original, { ...settings, alternatives: 0 }, undefined, j + 1);
+        alternativePivots += afresh.stats.pivots;
+        alternativesSolvedAfresh++;
+        return { and: afresh.and, or: afresh.or };
+      })
+    : [];
   return finish(original, and, or, kappa, lower, settings.tolerance, started, {
     pivots: result.pivots,
     warm: result.warm,
-    basis
+    basis,
+    alternatives,
+    alternativePivots,
+    alternativesSolvedAfresh
   });
 }

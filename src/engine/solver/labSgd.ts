@@ -8,7 +8,10 @@ import { complementInto, moebiusInPlace, reconstructInto, supersetMoebiusInPlace
 import type { AndOrSolution } from '../andOr';
 import { checkValues, kappaOf, objectiveOf } from './objective';
 
-type LabSgdSettings = Pick<SolverOptions, 'kappaFactor' | 'steps' | 'lr0' | 'momentum'>;
+type LabSgdSettings = Pick<
+  SolverOptions,
+  'kappaFactor' | 'kappaReference' | 'steps' | 'lr0' | 'momentum'
+>;
 
 /**
  * SGD with momentum (PyTorch's form: buf = momentum * buf + grad) on gamma and delta, the
@@ -25,7 +28,7 @@ export function solveLabSgd(values: ArrayLike<number>, settings: LabSgdSettings)
   const size = values.length;
   const full = size - 1;
   const v = Float64Array.from(values);
-  const kappa = kappaOf(v, settings.kappaFactor);
+  const kappa = kappaOf(v, settings.kappaFactor, settings.kappaReference);
   const { steps, lr0, momentum } = settings;
 
   const gamma = new Float64Array(size);
