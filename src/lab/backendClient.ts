@@ -126,7 +126,11 @@ export class BackendClient {
   private upload(path: string, body: Body, contentType = 'application/octet-stream') {
     return this.request(
       path,
-      { method: 'POST', body: body as BodyInit, headers: { 'Content-Type': contentType } },
+      {
+        method: 'POST',
+        body: body as RequestInit['body'],
+        headers: { 'Content-Type': contentType }
+      },
       UploadInfo
     );
   }

@@ -18,7 +18,7 @@ const UPLOAD = {
 
 test('sends X-Layerwise-Request: 1 with every request', async () => {
   const seen: Request[] = [];
-  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
     seen.push(request);
     return new Response(JSON.stringify(UPLOAD), { status: 201 });
