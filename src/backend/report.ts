@@ -18,7 +18,7 @@ import {
   type Trace
 } from '../figures/builders';
 import { paperTheme } from '../figures/theme';
-import { unconvergedWarning, type AnalysisResult } from '../protocol/result';
+import { resultWarnings, type AnalysisResult } from '../protocol/result';
 
 /** One figure of the page, drawn for the reference layer the reader picks. */
 export interface IReportFigure {
@@ -123,10 +123,11 @@ function headerTable(result: AnalysisResult): string {
     ],
     ['created', `${result.createdAt} by ${result.tool.name} ${result.tool.version}`]
   ];
-  const warning = unconvergedWarning(result);
-  if (warning !== null) {
-    rows.splice(3, 0, ['warning', warning]);
-  }
+  rows.splice(
+    3,
+    0,
+    ...resultWarnings(result).map((warning): [string, string] => ['warning', warning])
+  );
   return rows
     .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`)
     .join('\n');

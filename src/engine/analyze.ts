@@ -16,6 +16,7 @@ import {
   type StabilityByOrder
 } from '../protocol/result';
 import { solveAndOrBatch, type AndOrSolution, type BatchSolver } from './andOr';
+import { ambiguityOf, metricSpread, optimaSalient } from './ambiguity';
 import { AnalysisCancelledError, AnalysisInputError } from './errors';
 import { poolFeatures, pooledSize } from './featurePooling';
 import { checkFinite, forwardInChunks, type Between } from './forwardPasses';
@@ -26,6 +27,7 @@ import { ProbeModel, trainProbe } from './probe';
 import type { LayerDescriptor, ModelRunner } from './runner';
 import { addDraw, MIN_ORDER, recordSample, type SampleRecord } from './sampleRecord';
 import { salienceThresholds } from './salience';
+import { DEGENERATE_KAPPA_SHARE, degenerateKappa } from './solver/objective';
 import { classCount, predictedClass, targetClass } from './scalarOutput';
 import { noisySample, stabilityByOrder } from './stability';
 import { subsetOrders } from './subsets';
@@ -304,6 +306,11 @@ export async function analyze(
     // on which solve finishes first.
     const inFlight: Promise<SolvedSample>[] = [];
     const records: SampleRecord[] = [];
+    // alternatives[j][s]: sample s under the optimum of tie-break variant j + 1, where the
+    // solve gave one (else the canonical one stands in: hasAlternatives[s][l] says which).
+    const alternativeCount = alternativesAsked(options);
+    const alternatives: SampleRecord[][] = Array.from({ length: alternativeCount }, () => []);
+    const hasAlternatives: boolean[][] = [];
     const take = async () => {
       const { values, solutions, drawSolutions } = await inFlight.shift()!;
       for (const kind of ['and', 'or'] as const) {
@@ -315,7 +322,13 @@ export async function analyze(
       const record = recordSample(values, solutions, options.salience.tauFactor, orders);
       drawSolutions.forEach(draw => addDraw(record, draw));
       records.push(record);
+      hasAlternatives.push(solutions.map(sol => sol.alternatives?.length === alternativeCount));
+      alternatives.forEach((list, j) => {
+        const optimum = solutions.map(sol => ({ ...sol, ...(sol.alternatives?.[j] ?? {}) }));
+        list.push(recordSample(values, optimum, options.salience.tauFactor, orders));
+      });
     };
+    const collapsed: string[] = [];
     for (let s = 0; s < sampleCount; s++) {
       const sample = input.samples.data.subarray(s * inputSize, (s + 1) * inputSize);
       const label = `sample ${sampleIndices[s]}`;
@@ -326,6 +339,10 @@ export async function analyze(
         options.unassignedInputs
       );
       const values = await scalars.values(sampler, n, targets[s], label, between, onChunk);
+      const degenerate = collapsedBounds(values, analysed, options);
+      if (degenerate) {
+        collapsed.push(`${label} (${degenerate})`);
+      }
       const clean = solveBatch(values, options.solver);
       const noisyValues: Float64Array[][] = [];
       for (let k = 0; k < draws; k++) {
@@ -363,7 +380,7 @@ export async function analyze(
     const result = assemble(
       input,
       analysed,
-      records,
+      { records, alternatives, hasAlternatives },
       targets,
       predicted,
       sampleIndices,
@@ -371,6 +388,9 @@ export async function analyze(
       orders,
       sums
     );
+    if (collapsed.length > 0) {
+      result.warnings.push(collapsedWarning(collapsed, records.length));
+    }
     result.runtime.seconds = (performance.now() - started) / 1000;
     progress({ stage: 'metrics', done: 1, total: 1 });
     return result;
@@ -401,8 +421,10 @@ async function solveSample(
   options: AnalysisOptions
 ): Promise<SolvedSample> {
   const solutions = await clean;
+  // the noise draws need no alternative optima: stability is read on the canonical ones
+  const drawOptions = { ...options.solver, alternatives: 0 };
   const drawSolutions = await Promise.all(
-    noisyValues.map(noisy => solveBatch(noisy, options.solver, solutions))
+    noisyValues.map(noisy => solveBatch(noisy, drawOptions, solutions))
   );
   return { values, solutions, drawSolutions };
 }
@@ -446,10 +468,58 @@ async function trainingFeatures(
   return features;
 }
 
+/** How many alternative optima the options ask of each solve (method.md 3a). */
+function alternativesAsked(options: AnalysisOptions): number {
+  const { kind, tieBreak, alternatives } = options.solver;
+  return kind === 'exact' && tieBreak === 'mix-hash' ? alternatives : 0;
+}
+
+/**
+ * The layers at which a sample's noise bound collapses (solver/objective.ts), as
+ * 'dense_1 3%, logits 5%' (|v(x_N) - v(x_{})| as a share of v's range); null where none does.
+ */
+function collapsedBounds(
+  values: Float64Array[],
+  analysed: AnalysedLayer[],
+  options: AnalysisOptions
+): string | null {
+  if (options.solver.kind === 'none') {
+    return null;
+  }
+  const layers = values.flatMap((v, l) => {
+    const degenerate = degenerateKappa(v, options.solver.kappaReference);
+    return degenerate
+      ? [
+          `${analysed[l].descriptor.name} ${((100 * degenerate.endpoints) / degenerate.range).toFixed(1)}%`
+        ]
+      : [];
+  });
+  return layers.length > 0 ? layers.join(', ') : null;
+}
+
+function collapsedWarning(samples: string[], total: number): string {
+  const shown = samples.slice(0, 8).join('; ') + (samples.length > 8 ? '; ...' : '');
+  return (
+    `${samples.length} of ${total} samples score their full and empty inputs alike at some ` +
+    `layer (|v(x_N) - v(x_{})| below ${100 * DEGENERATE_KAPPA_SHARE}% of the range of v): ` +
+    `${shown}. The noise bound kappa = kappaFactor |v(x_N) - v(x_{})| then almost vanishes, ` +
+    'those decompositions need many terms and their solves are slow. ' +
+    "Set solver.kappaReference to 'range' to bound the noise by the range of v instead."
+  );
+}
+
+interface Records {
+  records: SampleRecord[];
+  /** alternatives[j][s]: sample s under alternative optimum j. */
+  alternatives: SampleRecord[][];
+  /** hasAlternatives[s][l]: whether sample s's solve at layer l gave its alternatives. */
+  hasAlternatives: boolean[][];
+}
+
 function assemble(
   input: AnalyzeInput,
   analysed: AnalysedLayer[],
-  records: SampleRecord[],
+  { records, alternatives, hasAlternatives }: Records,
   targets: number[],
   predicted: number[],
   sampleIndices: number[],
@@ -463,20 +533,62 @@ function assemble(
   const last = layerCount - 1;
 
   // c_l = mean over samples of |v_l(x_N) - v_l(x_{})|; a layer with c_l = 0 is left unscaled.
+  // It depends on v only, so every optimum shares it.
   const normalisers = analysed.map(
     (_, l) =>
       records.reduce((sum, r) => sum + Math.abs(r.vFull[l] - r.vEmpty[l]), 0) / records.length
   );
   const divisors = normalisers.map(c => (c > 0 ? c : 1));
-  const taus = salienceThresholds(
-    records.map(r => r.maxima),
-    options.salience
+  const normalised = (values: Float64Array, layer: number) =>
+    Float64Array.from(values, x => x / divisors[layer]);
+
+  /** Salience and the layer comparisons of one optimum's records. */
+  const compared = (optimum: SampleRecord[]) => {
+    const taus = salienceThresholds(
+      optimum.map(r => r.maxima),
+      options.salience
+    );
+    // salient[s][kind][l][j]: whether record s's j-th subset is salient at layer l.
+    const salient = optimum.map((record, s) => ({
+      and: record.and.values.map((v, layer) => Array.from(v, x => Math.abs(x) > taus[s][layer])),
+      or: record.or.values.map((v, layer) => Array.from(v, x => Math.abs(x) > taus[s][layer]))
+    }));
+    const compare = (
+      earlier: number | null,
+      later: number,
+      row: number,
+      countOf: 'earlier' | 'later'
+    ): LayerMetrics => {
+      const byKind = (kind: 'and' | 'or') => {
+        const samples: ComparedSample[] = optimum.map((record, s) => ({
+          masks: record[kind].masks,
+          earlier: earlier === null ? null : normalised(record[kind].values[earlier], earlier),
+          later: normalised(record[kind].values[later], later),
+          earlierSalient: earlier === null ? null : salient[s][kind][earlier],
+          laterSalient: salient[s][kind][later]
+        }));
+        return compareLayers(samples, n, MIN_ORDER[kind], options.metricsForm, countOf);
+      };
+      return { layer: analysed[row].descriptor.name, and: byKind('and'), or: byKind('or') };
+    };
+    return {
+      taus,
+      salient,
+      final: analysed.map((_, l) => compare(l, last, l, 'earlier')),
+      previous: analysed.map((_, l) => compare(l > 0 ? l - 1 : null, l, l, 'later'))
+    };
+  };
+  const canonical = compared(records);
+  const { taus, salient } = canonical;
+  const others = alternatives.map(compared);
+  const final = metricSpread(
+    canonical.final,
+    others.map(o => o.final)
   );
-  // salient[s][kind][l][j]: whether record s's j-th subset is salient at layer l.
-  const salient = records.map((record, s) => ({
-    and: record.and.values.map((v, layer) => Array.from(v, x => Math.abs(x) > taus[s][layer])),
-    or: record.or.values.map((v, layer) => Array.from(v, x => Math.abs(x) > taus[s][layer]))
-  }));
+  const previous = metricSpread(
+    canonical.previous,
+    others.map(o => o.previous)
+  );
 
   const layers: LayerInfo[] = analysed.map((layer, i) => ({
     name: layer.descriptor.name,
@@ -493,38 +605,38 @@ function assemble(
     predicted: predicted[s]
   }));
   const perSample: SampleLayerResult[][] = records.map((record, s) =>
-    analysed.map((_, layer) => ({
-      vFull: record.vFull[layer],
-      vEmpty: record.vEmpty[layer],
-      tau: taus[s][layer],
-      solve: record.reports[layer],
-      and: salientList(record.and.masks, record.and.values[layer], taus[s][layer], orders),
-      or: salientList(record.or.masks, record.or.values[layer], taus[s][layer], orders)
-    }))
+    analysed.map((_, layer) => {
+      const cell: SampleLayerResult = {
+        vFull: record.vFull[layer],
+        vEmpty: record.vEmpty[layer],
+        tau: taus[s][layer],
+        solve: record.reports[layer],
+        ambiguity: null,
+        and: salientList(record.and.masks, record.and.values[layer], taus[s][layer], orders),
+        or: salientList(record.or.masks, record.or.values[layer], taus[s][layer], orders)
+      };
+      if (others.length > 0 && hasAlternatives[s][layer]) {
+        const optima = [canonical, ...others].map((o, j) => {
+          const optimum = j === 0 ? records[s] : alternatives[j - 1][s];
+          return new Set(
+            (['and', 'or'] as const).flatMap(kind =>
+              Array.from(optimum[kind].masks)
+                .filter((_, i) => o.salient[s][kind][layer][i])
+                .map(mask => `${kind} ${mask}`)
+            )
+          );
+        });
+        cell.ambiguity = ambiguityOf(optima);
+        for (const kind of ['and', 'or'] as const) {
+          cell[kind] = cell[kind].map(interaction => ({
+            ...interaction,
+            optimaSalient: optimaSalient(optima, `${kind} ${interaction.mask}`)
+          }));
+        }
+      }
+      return cell;
+    })
   );
-
-  const normalised = (values: Float64Array, layer: number) =>
-    Float64Array.from(values, x => x / divisors[layer]);
-  const compare = (
-    earlier: number | null,
-    later: number,
-    row: number,
-    countOf: 'earlier' | 'later'
-  ): LayerMetrics => {
-    const byKind = (kind: 'and' | 'or') => {
-      const compared: ComparedSample[] = records.map((record, s) => ({
-        masks: record[kind].masks,
-        earlier: earlier === null ? null : normalised(record[kind].values[earlier], earlier),
-        later: normalised(record[kind].values[later], later),
-        earlierSalient: earlier === null ? null : salient[s][kind][earlier],
-        laterSalient: salient[s][kind][later]
-      }));
-      return compareLayers(compared, n, MIN_ORDER[kind], options.metricsForm, countOf);
-    };
-    return { layer: analysed[row].descriptor.name, and: byKind('and'), or: byKind('or') };
-  };
-  const final = analysed.map((_, l) => compare(l, last, l, 'earlier'));
-  const previous = analysed.map((_, l) => compare(l > 0 ? l - 1 : null, l, l, 'later'));
 
   const tracking = (['and', 'or'] as const)
     .flatMap(kind => {
@@ -582,7 +694,8 @@ function assemble(
     perSample,
     metrics: { final, previous },
     tracking,
-    stability
+    stability,
+    warnings: []
   };
 }
 

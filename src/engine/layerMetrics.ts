@@ -101,7 +101,8 @@ export function compareLayers(
       new: fresh,
       completeness: referenceM > 0 ? overlapM / referenceM : null,
       redundancy: allM > 0 ? forget / allM : null,
-      salientCount: count[m] / samplesCount
+      salientCount: count[m] / samplesCount,
+      spread: null
     });
   }
   return rows;

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { AnalysisOptions, SolverKind } from './options';
 
-export const SCHEMA_VERSION = 1;
+/** 2: the canonical optimum and its ambiguity (method.md 3a), warnings. */
+export const SCHEMA_VERSION = 2;
 
 export const InteractionKind = z.enum(['and', 'or']);
 export type InteractionKind = z.infer<typeof InteractionKind>;
@@ -14,7 +15,12 @@ export type InteractionKind = z.infer<typeof InteractionKind>;
 export const Interaction = z.object({
   mask: z.number().int().nonnegative(),
   order: z.number().int().nonnegative(),
-  value: z.number()
+  value: z.number(),
+  /**
+   * In how many of the solver's optima (the canonical one and its alternatives, method.md 3a)
+   * it is salient; absent where no alternatives were solved.
+   */
+  optimaSalient: z.number().int().positive().optional()
 });
 export type Interaction = z.infer<typeof Interaction>;
 
@@ -31,15 +37,31 @@ export const SolveReport = z.object({
 export type SolveReport = z.infer<typeof SolveReport>;
 
 /** The interactions of one sample at one layer (values not normalised). */
+/**
+ * How much the salient interactions depend on the choice among optima: the count of optima
+ * compared (the canonical one and its alternatives) and the mean IoU of each alternative's
+ * salient set (AND and OR together) with the canonical one (null: all sets empty).
+ */
+export const Ambiguity = z.object({
+  optima: z.number().int().positive(),
+  meanIoU: z.number().nullable()
+});
+export type Ambiguity = z.infer<typeof Ambiguity>;
+
 export const SampleLayerResult = z.object({
   vFull: z.number(),
   vEmpty: z.number(),
   tau: z.number(),
   solve: SolveReport,
+  /** null: no alternatives were solved (turned off, another solver, or a solve cut short). */
+  ambiguity: Ambiguity.nullable(),
   and: z.array(Interaction),
   or: z.array(Interaction)
 });
 export type SampleLayerResult = z.infer<typeof SampleLayerResult>;
+
+/** [min, max] of a metric over the optima (null: undefined in at least one of them). */
+const Span = z.tuple([z.number(), z.number()]).nullable();
 
 export const OrderMetrics = z.object({
   order: z.number().int().positive(),
@@ -50,7 +72,17 @@ export const OrderMetrics = z.object({
   new: z.number(),
   completeness: z.number().nullable(),
   redundancy: z.number().nullable(),
-  salientCount: z.number()
+  salientCount: z.number(),
+  /** Each metric's range over the K + 1 optima (method.md 3a); null without alternatives. */
+  spread: z
+    .object({
+      overlap: Span,
+      forget: Span,
+      new: Span,
+      completeness: Span,
+      redundancy: Span
+    })
+    .nullable()
 });
 export type OrderMetrics = z.infer<typeof OrderMetrics>;
 
@@ -135,14 +167,17 @@ export const AnalysisResult = z.object({
     previous: z.array(LayerMetrics)
   }),
   tracking: z.array(TrackedInteraction),
-  stability: z.array(StabilityByOrder).nullable()
+  stability: z.array(StabilityByOrder).nullable(),
+  /** What the user must know to read the numbers (e.g. a collapsed noise bound), as sentences. */
+  warnings: z.array(z.string())
 });
 export type AnalysisResult = z.infer<typeof AnalysisResult>;
 
 /**
  * What to tell the user when some (sample, layer) solves stopped at the exact solver's work
- * bound before its tolerance: those decompositions are feasible but far from the sparsest
- * (bench/RESULTS-budget.md), so every front end shows this next to the result. null: none did.
+ * or time bound before its tolerance: those decompositions are feasible but far from the
+ * sparsest (bench/RESULTS-budget.md), so every front end shows this next to the result.
+ * null: none did.
  */
 export function unconvergedWarning(result: AnalysisResult): string | null {
   const { kind, tolerance } = result.options.solver;
@@ -159,15 +194,24 @@ export function unconvergedWarning(result: AnalysisResult): string | null {
   const worst = Math.round(100 * Math.max(...gaps));
   return (
     `${gaps.length} of ${solves.length} (sample, layer) problems stopped at the solver's work ` +
-    `bound before the optimum (certified gap up to ${worst}% of their objective): their ` +
-    'interactions are not the sparsest. Use fewer variables, or raise solver.maxRounds.'
+    `or time bound before the optimum (certified gap up to ${worst}% of their objective): their ` +
+    'interactions are not the sparsest. Use fewer variables, or raise solver.maxRounds and ' +
+    'solver.maxSeconds.'
   );
+}
+
+/** Everything every front end shows next to a result: its warnings and unconverged solves. */
+export function resultWarnings(result: AnalysisResult): string[] {
+  const unconverged = unconvergedWarning(result);
+  return unconverged ? [...result.warnings, unconverged] : result.warnings;
 }
 
 /** What `layerwise interactions` writes: dense vectors indexed by subset mask. */
 export const InteractionsFile = z.object({
   n: z.number().int(),
   solver: SolverKind,
+  /** `exact`: which optimum (method.md 3a); null for the other solvers. */
+  tieBreak: z.enum(['mix-hash', 'none']).nullable(),
   kappa: z.number(),
   and: z.array(z.number()),
   or: z.array(z.number()),
@@ -175,6 +219,8 @@ export const InteractionsFile = z.object({
   objective: z.number(),
   gap: z.number().nullable(),
   iterations: z.number().int(),
-  seconds: z.number()
+  seconds: z.number(),
+  /** What the user must know to read the numbers (a collapsed noise bound, a stopped solve). */
+  warnings: z.array(z.string())
 });
 export type InteractionsFile = z.infer<typeof InteractionsFile>;

@@ -76,7 +76,9 @@ describe('layerwise interactions', () => {
       'objective',
       'or',
       'seconds',
-      'solver'
+      'solver',
+      'tieBreak',
+      'warnings'
     ]);
     assert.equal(file.n, 5);
     assert.equal(file.solver, 'none');
@@ -135,6 +137,31 @@ describe('layerwise interactions', () => {
       assert.ok(Math.abs(v[t] - file.delta[t] - sum) < 1e-6, `reconstruction at ${t}`);
       assert.ok(Math.abs(file.delta[t]) <= file.kappa + 1e-9);
     }
+  });
+
+  it('warns before solving when the full and empty inputs score alike; range bounds it', async () => {
+    // v(x_N) = v(x_{}) = 0 while v spans [-1, 1]: the paper's kappa is 0
+    const v = Float64Array.from({ length: 16 }, (_, mask) =>
+      mask === 0 || mask === 15 ? 0 : Math.sin(3 * mask)
+    );
+    const range = Math.max(...v) - Math.min(...v);
+    const path = await npy('flat.npy', v);
+    const out = join(dir, 'flat.json');
+    const flat = await runCli(['interactions', path, '--out', out]);
+    assert.equal(flat.code, 0, flat.stderr);
+    assert.match(flat.stderr, /warning: \|v\(x_N\) - v\(x_\{\}\)\| = 0\.00 is 0\.0% of the range/);
+    const file = InteractionsFile.parse(JSON.parse(readFileSync(out, 'utf8')));
+    assert.equal(file.kappa, 0);
+    assert.equal(file.tieBreak, 'mix-hash');
+    assert.equal(file.warnings.length, 1);
+    assert.match(file.warnings[0], /--kappa-reference range/);
+
+    const ranged = await runCli(['interactions', path, '--out', out, '--kappa-reference', 'range']);
+    assert.equal(ranged.code, 0, ranged.stderr);
+    assert.doesNotMatch(ranged.stderr, /warning/);
+    const bounded = InteractionsFile.parse(JSON.parse(readFileSync(out, 'utf8')));
+    assert.ok(Math.abs(bounded.kappa - 0.04 * range) < 1e-12);
+    assert.deepEqual(bounded.warnings, []);
   });
 
   it('refuses user mistakes with a message, a non-zero exit and no stack', async () => {

@@ -120,6 +120,17 @@ describe('exact: the canonical optimum against a two-stage LP (HiGHS)', () => {
     });
   }
 
+  it('stops at its time bound with a certified gap and no alternatives', () => {
+    const values = uniformGame(10, 5);
+    const started = performance.now();
+    const stopped = solveExact(values, { ...EXACT, maxSeconds: 0.05 });
+    assert.ok(performance.now() - started < 2000, 'the bound is kept');
+    assert.equal(stopped.stats.converged, false);
+    assert.ok(stopped.report.gap! > 0);
+    assert.ok(stopped.stats.lowerBound <= stopped.report.objective);
+    assert.deepEqual(stopped.alternatives, []);
+  });
+
   it('reaches the same optimum from another start (warm from a different problem)', () => {
     const values = mlpGame(7, 3);
     const cold = solveExact(values, EXACT);

@@ -21,7 +21,8 @@ function order(
     new: allReference - overlap,
     completeness: allReference > 0 ? overlap / allReference : null,
     redundancy: all > 0 ? (all - overlap) / all : null,
-    salientCount
+    salientCount,
+    spread: null
   };
 }
 
@@ -40,6 +41,7 @@ export function sampleResult(): AnalysisResult {
     vEmpty: -1,
     tau: 0.05,
     solve,
+    ambiguity: null,
     and: [{ mask: 3, order: 2, value: 0.5 }],
     or: [{ mask: 6, order: 2, value: -0.25 }]
   };
@@ -114,6 +116,7 @@ export function sampleResult(): AnalysisResult {
       { kind: 'and', mask: 1, order: 1, strength: [0.9, 1.0, 1.1], salientIn: [0, 1, 2] },
       { kind: 'or', mask: 6, order: 2, strength: [-0.3, -0.25, -0.2], salientIn: [2] }
     ],
-    stability: null
+    stability: null,
+    warnings: []
   });
 }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
-import { AnalysisResult, unconvergedWarning } from '../../protocol/result';
+import { AnalysisResult, resultWarnings } from '../../protocol/result';
 import { AnalysisSpec, specOptions } from '../../protocol/spec';
 import type { AnalysisProgress } from '../../engine/analyze';
 import type { OpenedModel } from '../modelRunners';
@@ -275,9 +275,8 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
   await writeAtomic(resultPath, JSON.stringify(checked) + '\n');
   await writeAtomic(reportPath, renderReport(checked));
   console.error(summary(checked));
-  const unconverged = unconvergedWarning(checked);
-  if (unconverged !== null) {
-    console.error(`warning: ${unconverged}`);
+  for (const warning of resultWarnings(checked)) {
+    console.error(`warning: ${warning}`);
   }
   console.error(`done in ${checked.runtime.seconds.toFixed(1)} s on ${checked.runtime.backend}`);
   console.log(resultPath);

@@ -5,6 +5,7 @@
 import { SolverKind, SolverOptions } from '../../protocol/options';
 import { InteractionsFile } from '../../protocol/result';
 import { solveAndOr } from '../../engine/andOr';
+import { DEGENERATE_KAPPA_SHARE, degenerateKappa } from '../../engine/solver/objective';
 import { readNpy, toFloat64 } from '../npy';
 import { optionalNumber, oneOf, parseCommandLine, requiredString } from './args';
 import { UserError } from './errors';
@@ -21,6 +22,10 @@ options:
   --out FILE.json         where to write the interactions (required)
   --solver KIND           exact (default), lab-sgd, or none (the plain Harsanyi transform)
   --kappa-factor F        bound on the noise term: kappa = F |v(x_N) - v(x_{})| (default 0.04)
+  --kappa-reference R     endpoints (default: |v(x_N) - v(x_{})|, the paper's) or range
+                          (max v - min v, for games whose full and empty inputs score alike)
+  --tie-break RULE        exact: mix-hash (default, the canonical optimum) or none
+  --max-seconds S         exact: stop after S seconds with the certified gap (default 20)
   --force                 allow n > 16`;
 
 /** n from the vector's length, which must be a power of two. */
@@ -49,6 +54,9 @@ async function run(args: string[]): Promise<void> {
       out: { type: 'string' },
       solver: { type: 'string' },
       'kappa-factor': { type: 'string' },
+      'kappa-reference': { type: 'string' },
+      'tie-break': { type: 'string' },
+      'max-seconds': { type: 'string' },
       force: { type: 'boolean', default: false }
     },
     usage,
@@ -57,6 +65,9 @@ async function run(args: string[]): Promise<void> {
   const out = requiredString(parsed, 'out', usage);
   const kind = oneOf(parsed, 'solver', SolverKind.options, 'exact');
   const kappaFactor = optionalNumber(parsed, 'kappa-factor', v => v >= 0 && v <= 1, 'in [0, 1]');
+  const kappaReference = oneOf(parsed, 'kappa-reference', ['endpoints', 'range'], 'endpoints');
+  const tieBreak = oneOf(parsed, 'tie-break', ['mix-hash', 'none'], 'mix-hash');
+  const maxSeconds = optionalNumber(parsed, 'max-seconds', v => v > 0, 'positive');
   const path = parsed.positionals[0];
 
   const array = await readNpy(path);
@@ -75,10 +86,40 @@ async function run(args: string[]): Promise<void> {
   checkFinite(values, path);
   guardVariables(n, parsed.values.force === true, interactionsCost(n));
 
-  const solution = await solveAndOr(values, SolverOptions.parse({ kind, kappaFactor }));
+  const options = SolverOptions.parse({
+    kind,
+    kappaFactor,
+    kappaReference,
+    tieBreak,
+    maxSeconds,
+    alternatives: 0
+  });
+  // said before the solve, which is where a collapsed bound costs the time
+  const warnings: string[] = [];
+  const degenerate = kind === 'none' ? null : degenerateKappa(values, kappaReference);
+  if (degenerate) {
+    warnings.push(
+      `|v(x_N) - v(x_{})| = ${degenerate.endpoints.toPrecision(3)} is ` +
+        `${((100 * degenerate.endpoints) / degenerate.range).toFixed(1)}% of the range of v ` +
+        `(${degenerate.range.toPrecision(3)}), below ${100 * DEGENERATE_KAPPA_SHARE}%: the noise ` +
+        'bound almost vanishes and the decomposition needs many terms. Use ' +
+        '--kappa-reference range to bound the noise by the range of v.'
+    );
+    console.error(`warning: ${warnings[0]}`);
+  }
+  const solution = await solveAndOr(values, options);
+  const { gap, objective } = solution.report;
+  if (kind === 'exact' && gap !== null && gap > options.tolerance * objective) {
+    warnings.push(
+      `the solve stopped at its work or time bound before the optimum: certified gap ` +
+        `${((100 * gap) / objective).toFixed(1)}% of the objective; raise --max-seconds`
+    );
+    console.error(`warning: ${warnings.at(-1)}`);
+  }
   const file = InteractionsFile.parse({
     n,
     solver: solution.report.solver,
+    tieBreak: kind === 'exact' ? tieBreak : null,
     kappa: solution.report.kappa,
     and: Array.from(solution.and),
     or: Array.from(solution.or),
@@ -86,12 +127,13 @@ async function run(args: string[]): Promise<void> {
     objective: solution.report.objective,
     gap: solution.report.gap,
     iterations: solution.report.iterations,
-    seconds: solution.report.seconds
+    seconds: solution.report.seconds,
+    warnings
   });
   await writeAtomic(out, JSON.stringify(file) + '\n');
-  const gap = file.gap === null ? 'no gap bound' : `gap ${file.gap.toExponential(2)}`;
+  const gapText = file.gap === null ? 'no gap bound' : `gap ${file.gap.toExponential(2)}`;
   console.error(
-    `n = ${n}, solver ${file.solver}: objective ${file.objective.toPrecision(6)}, ${gap}, ` +
+    `n = ${n}, solver ${file.solver}: objective ${file.objective.toPrecision(6)}, ${gapText}, ` +
       `${file.iterations} iterations, ${file.seconds.toFixed(3)} s`
   );
   console.log(out);

@@ -5,7 +5,7 @@
 import { showErrorMessage } from '@jupyterlab/apputils';
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
-import { unconvergedWarning, type AnalysisResult } from '../../protocol/result';
+import { resultWarnings, type AnalysisResult } from '../../protocol/result';
 import { figureCsv, figureJson } from '../export/data';
 import { downloadBlob } from '../export/download';
 import { safeFileName } from '../export/fileName';
@@ -296,9 +296,8 @@ function summarise(result: AnalysisResult): HTMLElement[] {
         `; ${result.runtime.backend} backend, ${result.runtime.seconds.toFixed(1)} s.`
     )
   ];
-  const unconverged = unconvergedWarning(result);
-  if (unconverged !== null) {
-    lines.push(h('p', { class: 'jp-Layerwise-warning' }, unconverged));
+  for (const warning of resultWarnings(result)) {
+    lines.push(h('p', { class: 'jp-Layerwise-warning' }, warning));
   }
   if (weak.length > 0) {
     lines.push(

@@ -1,0 +1,53 @@
+/** method.md 3a: a collapsed noise bound is detected, said, and can be bounded by the range. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { analyze } from '../../src/engine/analyze';
+import { degenerateKappa, kappaOf } from '../../src/engine/solver/objective';
+import { TfjsRunner } from '../../src/engine/tfjsRunner';
+import { AnalysisOptions } from '../../src/protocol/options';
+
+describe('kappa reference', () => {
+  const v = Float64Array.of(1, 3, -2, 1.05); // endpoints differ by 0.05, range 5
+
+  it('kappa from the endpoints (the paper) or from the range of v', () => {
+    assert.ok(Math.abs(kappaOf(v, 0.04) - 0.04 * 0.05) < 1e-15);
+    assert.equal(kappaOf(v, 0.04, 'range'), 0.04 * 5);
+  });
+
+  it('a bound below 10% of the range is degenerate, unless kappa comes from the range', () => {
+    const degenerate = degenerateKappa(v, 'endpoints');
+    assert.ok(degenerate && Math.abs(degenerate.endpoints - 0.05) < 1e-12);
+    assert.equal(degenerate?.range, 5);
+    assert.equal(degenerateKappa(v, 'range'), null);
+    assert.equal(degenerateKappa(Float64Array.of(0, 3, -2, 0.6), 'endpoints'), null);
+    assert.notEqual(degenerateKappa(Float64Array.of(0, 3, -2, 0.49), 'endpoints'), null);
+    assert.equal(degenerateKappa(Float64Array.of(2, 2, 2, 2), 'endpoints'), null);
+  });
+
+  it('analyze warns with the sample, the layer and the share', async () => {
+    // v(x_S) = x_0 - x_1 on the sample (1, 1): v(x_N) = v(x_{}) = 0 while v spans [-1, 1]
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ inputShape: [2], units: 2, name: 'out' }));
+    model.layers[0].setWeights([tf.tensor2d([0, 1, 0, -1], [2, 2]), tf.zeros([2])]);
+    const run = (kappaReference: 'endpoints' | 'range') =>
+      analyze({
+        runner: new TfjsRunner(model),
+        samples: { data: Float32Array.of(1, 1), count: 1 },
+        labels: [1],
+        options: AnalysisOptions.parse({
+          variables: [[0], [1]],
+          baseline: { kind: 'zero' },
+          layers: ['out'],
+          solver: { kind: 'exact', kappaReference }
+        }),
+        source: 'linear',
+        toolVersion: '0.0.0'
+      });
+    const flat = await run('endpoints');
+    assert.equal(flat.warnings.length, 1);
+    assert.match(flat.warnings[0], /^1 of 1 samples .* sample 0 \(out 0\.0%\)/);
+    assert.match(flat.warnings[0], /kappaReference to 'range'/);
+    assert.deepEqual((await run('range')).warnings, []);
+  });
+});
