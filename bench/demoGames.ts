@@ -21,7 +21,7 @@ import { selectBackend } from '../src/backend/tfjsBackend';
 import { AnalysisSpec, specOptions } from '../src/protocol/spec';
 
 const SPEC = join(__dirname, '..', 'examples', 'demo', 'spec.json');
-/** Variable counts to write: the demo's 12, and 10 (the last two variables always present). */
+/** Variable counts to write: the demo's n, and n - 2 (the last two variables always present). */
 const DROPPED = [0, 2];
 
 export interface DemoGame {
@@ -38,11 +38,16 @@ export function restrictPresent(values: Float64Array, n: number, dropped: number
   return Float64Array.from({ length: 1 << kept }, (_, mask) => values[mask | always]);
 }
 
-async function demoGames(samples: number): Promise<DemoGame[]> {
-  const spec = AnalysisSpec.parse(JSON.parse(readFileSync(SPEC, 'utf8')));
+/** The games of the first `samples` samples of a demo spec, restricted by each of `dropped`. */
+export async function demoGames(
+  samples: number,
+  specPath = SPEC,
+  dropped = DROPPED
+): Promise<DemoGame[]> {
+  const spec = AnalysisSpec.parse(JSON.parse(readFileSync(specPath, 'utf8')));
   const options = specOptions(spec);
   options.solver = { ...options.solver, kind: 'none' };
-  const file = (path: string) => join(dirname(SPEC), path);
+  const file = (path: string) => join(dirname(specPath), path);
   const rowsOf = async (path: string, count?: number) => {
     const array = await readNpy(file(path));
     const rows = Math.min(count ?? array.shape[0], array.shape[0]);
@@ -82,13 +87,13 @@ async function demoGames(samples: number): Promise<DemoGame[]> {
       solveBatch: record
     });
     const n = options.variables.length;
-    return DROPPED.flatMap(dropped =>
+    return dropped.flatMap(k =>
       problems.flatMap((layers, sample) =>
         layers.map((values, l) => ({
           sample,
           layer: result.layers[l].name,
-          n: n - dropped,
-          values: Array.from(restrictPresent(values, n, dropped))
+          n: n - k,
+          values: Array.from(restrictPresent(values, n, k))
         }))
       )
     );

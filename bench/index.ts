@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchSolvers } from './solvers';
+import { benchCanonical } from './canonical';
 import { benchForward } from './forward';
 import { benchDemo } from './demo';
 import { benchOnnx } from './onnx';
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const sections: string[] = [];
   for (const [name, run] of [
     ['solvers', benchSolvers],
+    ['canonical', benchCanonical],
     ['forward', benchForward],
     ['probes', benchProbes],
     ['onnx', benchOnnx],

@@ -650,12 +650,23 @@ function assemble(
           }
         });
       });
+      const ambiguousAnywhere = analysed.map(() => new Uint8Array(2 ** n));
+      perSample.forEach(row =>
+        row.forEach((cell, layer) => {
+          for (const interaction of cell[kind]) {
+            if (cell.ambiguity && interaction.optimaSalient! < cell.ambiguity.optima) {
+              ambiguousAnywhere[layer][interaction.mask] = 1;
+            }
+          }
+        })
+      );
       return trackInteractions({
         kind,
         sums: sums[kind],
         sampleCount: records.length,
         divisors,
-        salientAnywhere
+        salientAnywhere,
+        ambiguousAnywhere
       });
     })
     .sort((a, b) => peak(b.strength) - peak(a.strength) || a.mask - b.mask);

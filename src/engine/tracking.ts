@@ -14,10 +14,12 @@ export interface TrackingInput {
   divisors: number[];
   /** salientAnywhere[l][mask]: 1 where the subset is salient at layer l in some sample. */
   salientAnywhere: Uint8Array[];
+  /** ambiguousAnywhere[l][mask]: 1 where, in some sample, not every optimum has it salient. */
+  ambiguousAnywhere: Uint8Array[];
 }
 
 export function trackInteractions(input: TrackingInput): TrackedInteraction[] {
-  const { sums, salientAnywhere, divisors, kind } = input;
+  const { sums, salientAnywhere, ambiguousAnywhere, divisors, kind } = input;
   const size = sums[0]?.length ?? 0;
   const samples = Math.max(1, input.sampleCount);
   const tracked: TrackedInteraction[] = [];
@@ -36,7 +38,8 @@ export function trackInteractions(input: TrackingInput): TrackedInteraction[] {
       mask,
       order: popcount(mask),
       strength: sums.map((layer, l) => layer[mask] / samples / divisors[l]),
-      salientIn
+      salientIn,
+      ambiguousIn: salientIn.filter(l => ambiguousAnywhere[l][mask])
     });
   }
   const peak = (t: TrackedInteraction) => Math.max(...t.strength.map(Math.abs));

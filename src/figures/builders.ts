@@ -192,7 +192,16 @@ export function strengthFigure(
       });
     }
     for (const m of layer[view.kind]) {
-      rows.push([layer.layer, m.order, m.all, m.allReference, m.overlap, m.forget, m.new]);
+      rows.push([
+        layer.layer,
+        m.order,
+        m.all,
+        m.allReference,
+        m.overlap,
+        m.forget,
+        m.new,
+        ...spreadCells(m, ['overlap', 'forget', 'new'])
+      ]);
     }
     const firstColumn = i % columns === 0;
     layout[`xaxis${suffix}`] = {
@@ -238,7 +247,16 @@ export function strengthFigure(
     layout,
     aspect: 0.35 + 0.3 * gridRows,
     table: {
-      columns: ['layer', 'order', 'all', 'allReference', 'overlap', 'forget', 'new'],
+      columns: [
+        'layer',
+        'order',
+        'all',
+        'allReference',
+        'overlap',
+        'forget',
+        'new',
+        ...spreadColumns(['overlap', 'forget', 'new'])
+      ],
       rows
     }
   };
@@ -246,6 +264,43 @@ export function strengthFigure(
 
 function ratioAt(m: OrderMetrics | undefined, key: 'completeness' | 'redundancy'): number | null {
   return m === undefined ? null : m[key];
+}
+
+type SpreadField = keyof NonNullable<OrderMetrics['spread']>;
+
+/** Table columns of the metrics' range over the optima (method.md 3a): fieldMin, fieldMax. */
+function spreadColumns(fields: SpreadField[]): string[] {
+  return fields.flatMap(field => [`${field}Min`, `${field}Max`]);
+}
+
+function spreadCells(m: OrderMetrics | undefined, fields: SpreadField[]): Cell[] {
+  return fields.flatMap(field => m?.spread?.[field] ?? [null, null]);
+}
+
+/**
+ * Error bars from each point's range over the optima; none where the result has no
+ * alternatives, so figures of results without them look as before.
+ */
+function spreadBars(
+  points: (OrderMetrics | undefined)[],
+  field: 'completeness' | 'redundancy',
+  color: string
+): Trace {
+  const spans = points.map(m => (m?.[field] == null ? null : (m.spread?.[field] ?? null)));
+  if (spans.every(span => span === null)) {
+    return {};
+  }
+  return {
+    error_y: {
+      type: 'data',
+      symmetric: false,
+      array: spans.map((span, i) => (span ? span[1] - (points[i]![field] as number) : 0)),
+      arrayminus: spans.map((span, i) => (span ? (points[i]![field] as number) - span[0] : 0)),
+      color,
+      thickness: 1,
+      width: 3
+    }
+  };
 }
 
 /** Paper Fig. 3b: completeness and redundancy against depth, one curve per order. */
@@ -270,18 +325,26 @@ export function completenessFigure(
     });
     data.push({
       ...common,
+      ...spreadBars(byLayer, 'completeness', color),
       y: byLayer.map(m => ratioAt(m, 'completeness')),
       hovertemplate: `%{x}<br>order ${order} completeness: %{y:.3f}<extra></extra>`
     });
     data.push({
       ...common,
+      ...spreadBars(byLayer, 'redundancy', color),
       yaxis: 'y2',
       showlegend: false,
       y: byLayer.map(m => ratioAt(m, 'redundancy')),
       hovertemplate: `%{x}<br>order ${order} redundancy: %{y:.3f}<extra></extra>`
     });
     byLayer.forEach((m, i) =>
-      rows.push([layers[i], order, ratioAt(m, 'completeness'), ratioAt(m, 'redundancy')])
+      rows.push([
+        layers[i],
+        order,
+        ratioAt(m, 'completeness'),
+        ratioAt(m, 'redundancy'),
+        ...spreadCells(m, ['completeness', 'redundancy'])
+      ])
     );
   }
   // Completeness above redundancy, one shared layer axis: readable in a narrow panel.
@@ -301,7 +364,16 @@ export function completenessFigure(
     data,
     layout,
     aspect: 0.9,
-    table: { columns: ['layer', 'order', 'completeness', 'redundancy'], rows }
+    table: {
+      columns: [
+        'layer',
+        'order',
+        'completeness',
+        'redundancy',
+        ...spreadColumns(['completeness', 'redundancy'])
+      ],
+      rows
+    }
   };
 }
 
@@ -376,7 +448,8 @@ export function strongestTracked(
 /**
  * Layers x interactions heat map: the strongest tracked interactions (signed, normalised,
  * sample-averaged strength), so one pattern can be followed through the network; a dot marks
- * the layers where it is salient in at least one sample. Cells are drawn as rectangles, not
+ * the layers where it is salient in at least one sample, a ring those where in some sample
+ * not every optimal solution has it salient (method.md 3a). Cells are drawn as rectangles, not
  * as a Plotly heatmap, because Plotly rasterises heatmaps, and an exported PDF or SVG must
  * stay vector; an invisible marker per cell carries the hover text and the colour bar.
  */
@@ -400,11 +473,14 @@ export function trackingFigure(
   const hover: string[] = [];
   const dotX: number[] = [];
   const dotY: number[] = [];
+  const ringX: number[] = [];
+  const ringY: number[] = [];
   const rows: Cell[][] = [];
   tracked.forEach((t, r) =>
     layers.forEach((layer, l) => {
       const value = t.strength[l] ?? 0;
       const salient = t.salientIn.includes(l);
+      const ambiguous = t.ambiguousIn.includes(l);
       shapes.push({
         type: 'rect',
         xref: 'x',
@@ -422,13 +498,30 @@ export function trackingFigure(
       cz.push(value);
       hover.push(
         `${KIND_LABEL[view.kind]} ${labels[r]}<br>order ${t.order}, layer ${layer}<br>` +
-          `strength ${value.toPrecision(4)}${salient ? '<br>salient' : ''}`
+          `strength ${value.toPrecision(4)}` +
+          (ambiguous
+            ? '<br>salient, but not in every optimal solution'
+            : salient
+              ? '<br>salient'
+              : '')
       );
-      if (salient) {
+      if (ambiguous) {
+        ringX.push(l);
+        ringY.push(r);
+      } else if (salient) {
         dotX.push(l);
         dotY.push(r);
       }
-      rows.push([t.kind, t.mask, labels[r], t.order, layer, t.strength[l] ?? null, salient]);
+      rows.push([
+        t.kind,
+        t.mask,
+        labels[r],
+        t.order,
+        layer,
+        t.strength[l] ?? null,
+        salient,
+        ambiguous
+      ]);
     })
   );
   const layout = baseLayout(theme);
@@ -483,12 +576,29 @@ export function trackingFigure(
         y: dotY,
         marker: { size: 4, color: theme.text, symbol: 'circle' },
         hoverinfo: 'skip'
+      },
+      {
+        type: 'scatter',
+        mode: 'markers',
+        x: ringX,
+        y: ringY,
+        marker: { size: 6, color: theme.text, symbol: 'circle-open', line: { width: 1 } },
+        hoverinfo: 'skip'
       }
     ],
     layout,
     aspect: Math.min(0.35 + 0.035 * tracked.length, 2.5),
     table: {
-      columns: ['kind', 'mask', 'variables', 'order', 'layer', 'strength', 'salient'],
+      columns: [
+        'kind',
+        'mask',
+        'variables',
+        'order',
+        'layer',
+        'strength',
+        'salient',
+        'notInEveryOptimum'
+      ],
       rows
     }
   };

@@ -128,7 +128,12 @@ export const TrackedInteraction = z.object({
   order: z.number().int().positive(),
   strength: z.array(z.number()),
   /** Layers (indices into `layers`) where it is salient in at least one sample. */
-  salientIn: z.array(z.number().int())
+  salientIn: z.array(z.number().int()),
+  /**
+   * Of those, the layers where in some sample it is salient in the canonical optimum but not
+   * in every alternative one (method.md 3a); empty without alternatives.
+   */
+  ambiguousIn: z.array(z.number().int())
 });
 export type TrackedInteraction = z.infer<typeof TrackedInteraction>;
 

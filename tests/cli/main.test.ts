@@ -93,15 +93,20 @@ describe('spec', () => {
     assert.match(JSON.stringify(grid.error?.issues), /divide the image/);
   });
 
-  it('the demo spec: 12 patches of 4 pixels, 30 samples, every layer', () => {
+  it('the demo spec: 10 patches of 4 pixels (the n = 12 spec beside it), 30 samples, every layer', () => {
     const spec = AnalysisSpec.parse(
       JSON.parse(readFileSync(join(ROOT, 'examples', 'demo', 'spec.json'), 'utf8'))
     );
     const options = specOptions(spec);
-    assert.equal(options.variables.length, 12);
+    assert.equal(options.variables.length, 10);
     assert.ok(options.variables.every(v => v.length === 4));
     assert.deepEqual(options.layers, []);
     assert.equal(spec.maxSamples, 30);
     assert.equal(options.solver.kind, 'exact');
+    const n12 = AnalysisSpec.parse(
+      JSON.parse(readFileSync(join(ROOT, 'examples', 'demo', 'spec-n12.json'), 'utf8'))
+    );
+    assert.equal(specOptions(n12).variables.length, 12);
+    assert.deepEqual({ ...n12, variables: null }, { ...spec, variables: null });
   });
 });

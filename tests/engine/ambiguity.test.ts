@@ -115,6 +115,10 @@ describe('analyze: ambiguity across optima', () => {
       meanIoU: (agreeing - 1) / alternatives
     });
     assert.ok(agreeing < alternatives + 1, 'this hash family splits on this game');
+    assert.ok(result.tracking.length > 0);
+    for (const tracked of result.tracking) {
+      assert.deepEqual(tracked.ambiguousIn, tracked.salientIn, 'every salient term is ambiguous');
+    }
     for (const metrics of [...result.metrics.final[0].and, ...result.metrics.previous[0].or]) {
       for (const field of ['overlap', 'forget', 'new'] as const) {
         const [low, high] = metrics.spread![field]!;

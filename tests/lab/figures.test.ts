@@ -92,6 +92,43 @@ test('completeness figure: one completeness and one redundancy curve per order',
   assert.ok(Math.abs((r1.y[0] as number) - 0.2) < 1e-12);
 });
 
+test('completeness figure: error bars and table columns from the spread over the optima', () => {
+  const result = sampleResult();
+  const plain = completenessFigure(result, view(), theme);
+  assert.ok(
+    plain.data.every(trace => trace.error_y === undefined),
+    'no spread, no bars'
+  );
+  const dense = result.metrics.final[0].and[0];
+  dense.spread = {
+    overlap: [0.7, 0.9],
+    forget: [0.1, 0.3],
+    new: [0.3, 0.5],
+    completeness: [0.5, 0.75],
+    redundancy: [0.1, 0.25]
+  };
+  const fig = completenessFigure(result, view(), theme);
+  const bars = (fig.data[0] as { error_y: { array: number[]; arrayminus: number[] } }).error_y;
+  const value = dense.completeness!;
+  assert.ok(Math.abs(bars.array[0] - (0.75 - value)) < 1e-12);
+  assert.ok(Math.abs(bars.arrayminus[0] - (value - 0.5)) < 1e-12);
+  assert.deepEqual([bars.array[1], bars.arrayminus[1]], [0, 0], 'layers without a spread');
+  const columns = fig.table.columns;
+  const first = fig.table.rows[0];
+  assert.deepEqual(
+    ['completenessMin', 'completenessMax', 'redundancyMin', 'redundancyMax'].map(
+      c => first[columns.indexOf(c)]
+    ),
+    [0.5, 0.75, 0.1, 0.25]
+  );
+  const strength = strengthFigure(result, view(), theme);
+  const row = strength.table.rows[0];
+  assert.deepEqual(
+    ['overlapMin', 'overlapMax', 'newMax'].map(c => row[strength.table.columns.indexOf(c)]),
+    [0.7, 0.9, 0.5]
+  );
+});
+
 test('salient counts stack by order per layer', () => {
   const fig = salientFigure(sampleResult(), view(), theme);
   assert.deepEqual(
@@ -110,7 +147,14 @@ test('tracking heat map: one vector cell per interaction and layer, strongest fi
   assert.equal(shapes.length, 2 * 3);
   assert.deepEqual((fig.layout.yaxis as { ticktext: string[] }).ticktext, ['{a}', '{a, b}']);
   const dots = fig.data[1] as { x: number[]; y: number[] };
-  assert.deepEqual(dots.x, [0, 1, 2, 0, 1]);
+  assert.deepEqual(dots.x, [0, 1, 2, 0]);
+  // {a, b} is salient at layer 1, but not in every optimal solution there: a ring, not a dot
+  const rings = fig.data[2] as { x: number[]; y: number[]; marker: { symbol: string } };
+  assert.deepEqual([rings.x, rings.y, rings.marker.symbol], [[1], [1], 'circle-open']);
+  assert.deepEqual(
+    fig.table.rows.filter(row => row.at(-1) === true).map(row => [row[2], row[4]]),
+    [['{a, b}', 'dense_1']]
+  );
   assert.ok(!fig.data.some(t => t.type === 'heatmap'), 'Plotly heatmaps are rasterised in SVG');
   const top1 = trackingFigure(result, view({ heatmapInteractions: 1 }), theme);
   assert.deepEqual((top1.layout.yaxis as { ticktext: string[] }).ticktext, ['{a}']);

@@ -112,9 +112,30 @@ export function sampleResult(): AnalysisResult {
       ]
     },
     tracking: [
-      { kind: 'and', mask: 3, order: 2, strength: [0.5, 0.4, -0.2], salientIn: [0, 1] },
-      { kind: 'and', mask: 1, order: 1, strength: [0.9, 1.0, 1.1], salientIn: [0, 1, 2] },
-      { kind: 'or', mask: 6, order: 2, strength: [-0.3, -0.25, -0.2], salientIn: [2] }
+      {
+        kind: 'and',
+        mask: 3,
+        order: 2,
+        strength: [0.5, 0.4, -0.2],
+        salientIn: [0, 1],
+        ambiguousIn: [1]
+      },
+      {
+        kind: 'and',
+        mask: 1,
+        order: 1,
+        strength: [0.9, 1.0, 1.1],
+        salientIn: [0, 1, 2],
+        ambiguousIn: []
+      },
+      {
+        kind: 'or',
+        mask: 6,
+        order: 2,
+        strength: [-0.3, -0.25, -0.2],
+        salientIn: [2],
+        ambiguousIn: []
+      }
     ],
     stability: null,
     warnings: []
