@@ -18,7 +18,7 @@ import {
   type Trace
 } from '../figures/builders';
 import { paperTheme } from '../figures/theme';
-import { resultWarnings, type AnalysisResult } from '../protocol/result';
+import { optimumSummary, resultWarnings, type AnalysisResult } from '../protocol/result';
 
 /** One figure of the page, drawn for the reference layer the reader picks. */
 export interface IReportFigure {
@@ -128,6 +128,10 @@ function headerTable(result: AnalysisResult): string {
     0,
     ...resultWarnings(result).map((warning): [string, string] => ['warning', warning])
   );
+  const optimum = optimumSummary(result);
+  if (optimum !== null) {
+    rows.splice(3, 0, ['optimum', optimum]);
+  }
   return rows
     .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`)
     .join('\n');

@@ -650,13 +650,14 @@ function assemble(
           }
         });
       });
-      const ambiguousAnywhere = analysed.map(() => new Uint8Array(2 ** n));
+      const agreementSums = analysed.map(() => new Float64Array(2 ** n));
+      const agreementCounts = analysed.map(() => new Uint32Array(2 ** n));
       perSample.forEach(row =>
         row.forEach((cell, layer) => {
-          for (const interaction of cell[kind]) {
-            if (cell.ambiguity && interaction.optimaSalient! < cell.ambiguity.optima) {
-              ambiguousAnywhere[layer][interaction.mask] = 1;
-            }
+          for (const interaction of cell.ambiguity ? cell[kind] : []) {
+            agreementSums[layer][interaction.mask] +=
+              interaction.optimaSalient! / cell.ambiguity!.optima;
+            agreementCounts[layer][interaction.mask]++;
           }
         })
       );
@@ -666,7 +667,8 @@ function assemble(
         sampleCount: records.length,
         divisors,
         salientAnywhere,
-        ambiguousAnywhere
+        agreementSums,
+        agreementCounts
       });
     })
     .sort((a, b) => peak(b.strength) - peak(a.strength) || a.mask - b.mask);

@@ -14,12 +14,17 @@ export interface TrackingInput {
   divisors: number[];
   /** salientAnywhere[l][mask]: 1 where the subset is salient at layer l in some sample. */
   salientAnywhere: Uint8Array[];
-  /** ambiguousAnywhere[l][mask]: 1 where, in some sample, not every optimum has it salient. */
-  ambiguousAnywhere: Uint8Array[];
+  /**
+   * agreementSums[l][mask]: over the samples where it is salient at layer l (and alternatives
+   * were solved), the sum of the share of optima that have it salient; agreementCounts: how
+   * many samples that sum holds.
+   */
+  agreementSums: Float64Array[];
+  agreementCounts: Uint32Array[];
 }
 
 export function trackInteractions(input: TrackingInput): TrackedInteraction[] {
-  const { sums, salientAnywhere, ambiguousAnywhere, divisors, kind } = input;
+  const { sums, salientAnywhere, agreementSums, agreementCounts, divisors, kind } = input;
   const size = sums[0]?.length ?? 0;
   const samples = Math.max(1, input.sampleCount);
   const tracked: TrackedInteraction[] = [];
@@ -39,7 +44,9 @@ export function trackInteractions(input: TrackingInput): TrackedInteraction[] {
       order: popcount(mask),
       strength: sums.map((layer, l) => layer[mask] / samples / divisors[l]),
       salientIn,
-      ambiguousIn: salientIn.filter(l => ambiguousAnywhere[l][mask])
+      agreement: agreementSums.map((layer, l) =>
+        agreementCounts[l][mask] > 0 ? layer[mask] / agreementCounts[l][mask] : null
+      )
     });
   }
   const peak = (t: TrackedInteraction) => Math.max(...t.strength.map(Math.abs));

@@ -448,8 +448,9 @@ export function strongestTracked(
 /**
  * Layers x interactions heat map: the strongest tracked interactions (signed, normalised,
  * sample-averaged strength), so one pattern can be followed through the network; a dot marks
- * the layers where it is salient in at least one sample, a ring those where in some sample
- * not every optimal solution has it salient (method.md 3a). Cells are drawn as rectangles, not
+ * the layers where it is salient in at least one sample, a ring instead where it is salient in
+ * fewer than half of the LP's optimal solutions (method.md 3a; averaged over the samples where
+ * the canonical one has it salient). Cells are drawn as rectangles, not
  * as a Plotly heatmap, because Plotly rasterises heatmaps, and an exported PDF or SVG must
  * stay vector; an invisible marker per cell carries the hover text and the colour bar.
  */
@@ -480,7 +481,9 @@ export function trackingFigure(
     layers.forEach((layer, l) => {
       const value = t.strength[l] ?? 0;
       const salient = t.salientIn.includes(l);
-      const ambiguous = t.ambiguousIn.includes(l);
+      const agreement = t.agreement[l] ?? null;
+      // a ring: salient in the canonical optimum, but in fewer than half of the optima
+      const fragile = salient && agreement !== null && agreement < 0.5;
       shapes.push({
         type: 'rect',
         xref: 'x',
@@ -499,13 +502,12 @@ export function trackingFigure(
       hover.push(
         `${KIND_LABEL[view.kind]} ${labels[r]}<br>order ${t.order}, layer ${layer}<br>` +
           `strength ${value.toPrecision(4)}` +
-          (ambiguous
-            ? '<br>salient, but not in every optimal solution'
-            : salient
-              ? '<br>salient'
-              : '')
+          (salient ? '<br>salient' : '') +
+          (salient && agreement !== null
+            ? ` in ${Math.round(100 * agreement)}% of the optimal solutions`
+            : '')
       );
-      if (ambiguous) {
+      if (fragile) {
         ringX.push(l);
         ringY.push(r);
       } else if (salient) {
@@ -520,7 +522,7 @@ export function trackingFigure(
         layer,
         t.strength[l] ?? null,
         salient,
-        ambiguous
+        salient ? agreement : null
       ]);
     })
   );
@@ -597,7 +599,7 @@ export function trackingFigure(
         'layer',
         'strength',
         'salient',
-        'notInEveryOptimum'
+        'optimaShare'
       ],
       rows
     }

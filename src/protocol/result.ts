@@ -130,10 +130,11 @@ export const TrackedInteraction = z.object({
   /** Layers (indices into `layers`) where it is salient in at least one sample. */
   salientIn: z.array(z.number().int()),
   /**
-   * Of those, the layers where in some sample it is salient in the canonical optimum but not
-   * in every alternative one (method.md 3a); empty without alternatives.
+   * Per layer, the share of the solver's optima (method.md 3a) in which it is salient, averaged
+   * over the samples where the canonical optimum has it salient; null where it is salient in
+   * no sample or no alternatives were solved.
    */
-  ambiguousIn: z.array(z.number().int())
+  agreement: z.array(z.number().nullable())
 });
 export type TrackedInteraction = z.infer<typeof TrackedInteraction>;
 
@@ -202,6 +203,31 @@ export function unconvergedWarning(result: AnalysisResult): string | null {
     `or time bound before the optimum (certified gap up to ${worst}% of their objective): their ` +
     'interactions are not the sparsest. Use fewer variables, or raise solver.maxRounds and ' +
     'solver.maxSeconds.'
+  );
+}
+
+/**
+ * Which of the LP's optima the result reports and how much they differ (method.md 3a), in
+ * one sentence for the report and the panel; null for solvers other than `exact`.
+ */
+export function optimumSummary(result: AnalysisResult): string | null {
+  const { kind, tieBreak } = result.options.solver;
+  if (kind !== 'exact') {
+    return null;
+  }
+  if (tieBreak === 'none') {
+    return 'whichever optimal solution the simplex reaches (tie-break none): salient sets may differ on another solver';
+  }
+  const cells = result.perSample.flat().flatMap(cell => (cell.ambiguity ? [cell.ambiguity] : []));
+  const ious = cells.flatMap(a => (a.meanIoU === null ? [] : [a.meanIoU]));
+  if (ious.length === 0) {
+    return 'the canonical optimal solution (tie-break mix-hash); no alternatives compared';
+  }
+  const mean = ious.reduce((a, b) => a + b, 0) / ious.length;
+  return (
+    `the canonical optimal solution (tie-break mix-hash); against ${cells[0].optima - 1} ` +
+    `alternative optimal solutions its salient interactions have a mean IoU of ` +
+    `${mean.toFixed(2)} (lowest ${Math.min(...ious).toFixed(2)} over samples and layers)`
   );
 }
 

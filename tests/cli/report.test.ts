@@ -240,6 +240,7 @@ describe('report.html', () => {
       ['model', 'model (input [, 3], 10 classes)'],
       ['backend', 'tfjs / cpu, 1.5 s'],
       ['solver', 'exact, kappa factor 0.04; mean objective 4, largest gap 0.000002'],
+      ['optimum', 'the canonical optimal solution (tie-break mix-hash); no alternatives compared'],
       ['n', '3 variables: a, b, c'],
       ['samples', '2 (indices 3, 7); network correct on 1 of 2'],
       [
@@ -293,9 +294,9 @@ describe('report.html', () => {
     const warned = header(stopped);
     assert.deepEqual(
       warned.map(row => row[0]),
-      ['model', 'backend', 'solver', 'warning', 'n', 'samples', 'options', 'created']
+      ['model', 'backend', 'solver', 'optimum', 'warning', 'n', 'samples', 'options', 'created']
     );
-    assert.match(warned[3][1], /^1 of 6 \(sample, layer\) problems .* up to 25%/);
+    assert.match(warned[4][1], /^1 of 6 \(sample, layer\) problems .* up to 25%/);
     assert.match(warned[2][1], /mean objective 2, largest gap 0\.5$/);
 
     const noGaps: AnalysisResult = {

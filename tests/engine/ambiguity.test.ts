@@ -117,7 +117,7 @@ describe('analyze: ambiguity across optima', () => {
     assert.ok(agreeing < alternatives + 1, 'this hash family splits on this game');
     assert.ok(result.tracking.length > 0);
     for (const tracked of result.tracking) {
-      assert.deepEqual(tracked.ambiguousIn, tracked.salientIn, 'every salient term is ambiguous');
+      assert.deepEqual(tracked.agreement, [agreeing / (alternatives + 1)]);
     }
     for (const metrics of [...result.metrics.final[0].and, ...result.metrics.previous[0].or]) {
       for (const field of ['overlap', 'forget', 'new'] as const) {

@@ -7,22 +7,25 @@ describe('tracking', () => {
     // n = 2, two layers, two samples; sums over samples of the raw interactions.
     const sums = [Float64Array.from([9, 2, 0.2, 0]), Float64Array.from([9, 4, 0, -6])];
     const salientAnywhere = [Uint8Array.from([0, 1, 0, 0]), Uint8Array.from([1, 0, 0, 1])];
-    // mask 3 is ambiguous at layer 1, where it is salient; mask 2 at layer 0, where it is not
-    const ambiguousAnywhere = [Uint8Array.from([0, 0, 1, 0]), Uint8Array.from([0, 0, 0, 1])];
+    // mask 1 at layer 0: salient in 2 samples, in 5 of 5 and 2 of 5 optima; mask 3 at layer 1:
+    // in 1 sample, 3 of 5 optima
+    const agreementSums = [Float64Array.from([0, 1.4, 0, 0]), Float64Array.from([0, 0, 0, 0.6])];
+    const agreementCounts = [Uint32Array.from([0, 2, 0, 0]), Uint32Array.from([0, 0, 0, 1])];
     const tracked = trackInteractions({
       kind: 'and',
       sums,
       sampleCount: 2,
       divisors: [0.5, 2],
       salientAnywhere,
-      ambiguousAnywhere
+      agreementSums,
+      agreementCounts
     });
     // mask 0 (the constant) is never an interaction; mask 2 is salient nowhere; strongest first.
     assert.deepEqual(
-      tracked.map(t => [t.mask, t.order, t.strength, t.salientIn, t.ambiguousIn]),
+      tracked.map(t => [t.mask, t.order, t.strength, t.salientIn, t.agreement]),
       [
-        [1, 1, [2, 1], [0], []],
-        [3, 2, [0, -1.5], [1], [1]]
+        [1, 1, [2, 1], [0], [0.7, null]],
+        [3, 2, [0, -1.5], [1], [null, 0.6]]
       ]
     );
     assert.ok(tracked.every(t => t.kind === 'and'));

@@ -118,7 +118,7 @@ export function sampleResult(): AnalysisResult {
         order: 2,
         strength: [0.5, 0.4, -0.2],
         salientIn: [0, 1],
-        ambiguousIn: [1]
+        agreement: [1, 0.4, null]
       },
       {
         kind: 'and',
@@ -126,7 +126,7 @@ export function sampleResult(): AnalysisResult {
         order: 1,
         strength: [0.9, 1.0, 1.1],
         salientIn: [0, 1, 2],
-        ambiguousIn: []
+        agreement: [null, null, null]
       },
       {
         kind: 'or',
@@ -134,7 +134,7 @@ export function sampleResult(): AnalysisResult {
         order: 2,
         strength: [-0.3, -0.25, -0.2],
         salientIn: [2],
-        ambiguousIn: []
+        agreement: [null, null, null]
       }
     ],
     stability: null,

@@ -1,9 +1,10 @@
 /**
- * The warning every front end shows when exact solves stopped at the work bound.
+ * What every front end shows next to a result: the warning when exact solves stopped at their
+ * bound, the other warnings, and which optimum the interactions come from.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { unconvergedWarning } from '../../src/protocol/result';
+import { optimumSummary, resultWarnings, unconvergedWarning } from '../../src/protocol/result';
 import { sampleResult } from '../lab/fixtures';
 
 test('converged exact solves give no warning; stopped ones are counted with their gap', () => {
@@ -22,4 +23,35 @@ test('converged exact solves give no warning; stopped ones are counted with thei
 
   result.options.solver = { ...result.options.solver, kind: 'lab-sgd' };
   assert.equal(unconvergedWarning(result), null, 'lab-sgd has no certified gap to judge by');
+});
+
+test('the result says which optimum it reports and how far the alternatives are from it', () => {
+  const result = sampleResult();
+  const cells = result.perSample.flat();
+  assert.equal(
+    optimumSummary(result),
+    'the canonical optimal solution (tie-break mix-hash); no alternatives compared'
+  );
+  cells.forEach((cell, i) => (cell.ambiguity = { optima: 5, meanIoU: i === 0 ? 0.25 : 1 }));
+  const mean = (0.25 + (cells.length - 1)) / cells.length;
+  assert.equal(
+    optimumSummary(result),
+    'the canonical optimal solution (tie-break mix-hash); against 4 alternative optimal ' +
+      `solutions its salient interactions have a mean IoU of ${mean.toFixed(2)} (lowest 0.25 ` +
+      'over samples and layers)'
+  );
+  result.options.solver = { ...result.options.solver, tieBreak: 'none' };
+  assert.match(optimumSummary(result) ?? '', /tie-break none/);
+  result.options.solver = { ...result.options.solver, kind: 'lab-sgd' };
+  assert.equal(optimumSummary(result), null);
+});
+
+test('the warnings of the result come before the unconverged one', () => {
+  const result = sampleResult();
+  result.warnings = ['collapsed'];
+  assert.deepEqual(resultWarnings(result), ['collapsed']);
+  const cell = result.perSample[0][0];
+  cell.solve = { ...cell.solve, gap: cell.solve.objective };
+  assert.equal(resultWarnings(result).length, 2);
+  assert.equal(resultWarnings(result)[0], 'collapsed');
 });

@@ -5,7 +5,7 @@
 import { showErrorMessage } from '@jupyterlab/apputils';
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
-import { resultWarnings, type AnalysisResult } from '../../protocol/result';
+import { optimumSummary, resultWarnings, type AnalysisResult } from '../../protocol/result';
 import { figureCsv, figureJson } from '../export/data';
 import { downloadBlob } from '../export/download';
 import { safeFileName } from '../export/fileName';
@@ -296,6 +296,10 @@ function summarise(result: AnalysisResult): HTMLElement[] {
         `; ${result.runtime.backend} backend, ${result.runtime.seconds.toFixed(1)} s.`
     )
   ];
+  const optimum = optimumSummary(result);
+  if (optimum !== null) {
+    lines.push(h('p', {}, `Interactions of ${optimum}.`));
+  }
   for (const warning of resultWarnings(result)) {
     lines.push(h('p', { class: 'jp-Layerwise-warning' }, warning));
   }
