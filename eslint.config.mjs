@@ -13,7 +13,9 @@ export default tseslint.config(
       '.venv/**',
       'ui-tests/node_modules/**',
       'ui-tests/test-results/**',
-      'ui-tests/playwright-report/**'
+      'ui-tests/playwright-report/**',
+      '.stryker-tmp/**',
+      'reports/**'
     ]
   },
   js.configs.recommended,

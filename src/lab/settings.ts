@@ -12,6 +12,8 @@ export interface ILayerwiseSettings {
   solver: 'exact' | 'lab-sgd' | 'none';
   tauFactor: number;
   kappaFactor: number;
+  kappaReference: 'endpoints' | 'range';
+  alternatives: number;
   salienceMode: 'per-sample' | 'per-layer';
   maxVariables: number;
   interactionKind: 'and' | 'or';
@@ -29,6 +31,8 @@ export const DEFAULT_SETTINGS: Readonly<ILayerwiseSettings> = Object.freeze({
   solver: 'exact',
   tauFactor: 0.05,
   kappaFactor: 0.04,
+  kappaReference: 'endpoints',
+  alternatives: 4,
   salienceMode: 'per-sample',
   maxVariables: 16,
   interactionKind: 'and',

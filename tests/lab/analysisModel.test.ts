@@ -104,6 +104,20 @@ test('the form says why it cannot run', () => {
   assert.equal(model.analysisOptions().target, 'predicted');
 });
 
+test('the settings choose the noise bound reference and the alternative optima', () => {
+  const settings = { ...DEFAULT_SETTINGS, kappaReference: 'range' as const, alternatives: 0 };
+  const model = new AnalysisModel('demo.ipynb', null, settings);
+  model.setInspection(inspection([modelInfo()]));
+  model.updateForm({ picked: [0, 1] });
+  const { solver } = AnalysisOptions.parse(model.analysisOptions());
+  assert.deepEqual([solver.kappaReference, solver.alternatives], ['range', 0]);
+  const defaults = new AnalysisModel('demo.ipynb', null, DEFAULT_SETTINGS);
+  defaults.setInspection(inspection([modelInfo()]));
+  defaults.updateForm({ picked: [0, 1] });
+  const plain = AnalysisOptions.parse(defaults.analysisOptions()).solver;
+  assert.deepEqual([plain.kappaReference, plain.alternatives], ['endpoints', 4]);
+});
+
 test('sequences of token ids: positions as variables, a mask token as the baseline', () => {
   const model = new AnalysisModel('nlp.ipynb', null, DEFAULT_SETTINGS);
   const info = modelInfo({ inputShape: [6], name: 'bert' });

@@ -263,7 +263,12 @@ export class AnalysisModel {
           ? { kind: 'mask-token', tokenId: f.maskTokenId }
           : { kind: f.baseline },
       layers: f.layers,
-      solver: { kind: f.solver, kappaFactor: f.kappaFactor },
+      solver: {
+        kind: f.solver,
+        kappaFactor: f.kappaFactor,
+        kappaReference: this._settings.kappaReference,
+        alternatives: this._settings.alternatives
+      },
       salience: { tauFactor: f.tauFactor, mode: f.salienceMode },
       target: f.sampleLabels ? 'label' : 'predicted',
       maxVariables: this._settings.maxVariables,
