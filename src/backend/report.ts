@@ -40,7 +40,11 @@ const THEME = paperTheme(12);
 /** The panel's default (settings: heatmapInteractions). */
 const HEATMAP_INTERACTIONS = 40;
 
-function reportFigure(result: AnalysisResult, id: FigureId, kind: InteractionKind): IReportFigure {
+export function reportFigure(
+  result: AnalysisResult,
+  id: FigureId,
+  kind: InteractionKind
+): IReportFigure {
   const build = (reference: Reference) =>
     buildFigure(id, result, { kind, reference, heatmapInteractions: HEATMAP_INTERACTIONS }, THEME);
   const final = build('final');
@@ -68,7 +72,7 @@ export function reportFigures(result: AnalysisResult): IReportFigure[] {
   ];
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(
     /[&<>"']/g,
     c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string
@@ -213,11 +217,12 @@ const PAGE_SCRIPT = `
   document.querySelectorAll('input[name=reference]').forEach(function (input) {
     input.addEventListener('change', function () { draw(input.value, false); });
   });
-  document.getElementById('download-result').addEventListener('click', function () {
+  var download = document.getElementById('download-result');
+  download.addEventListener('click', function () {
     var text = document.getElementById('layerwise-result').textContent;
     var link = document.createElement('a');
     link.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-    link.download = 'result.json';
+    link.download = download.dataset.file;
     link.click();
   });
   draw('final', true);
@@ -230,10 +235,8 @@ function plotlyBundle(): string {
   );
 }
 
-/** The whole report page: no external resources. */
-export function renderReport(result: AnalysisResult): string {
-  const figures = reportFigures(result);
-  const title = `Layerwise report: ${result.model.source}`;
+/** The figures' cells in a two-column grid. */
+export function figureGrid(figures: IReportFigure[]): string {
   const divs = figures
     .map(
       f =>
@@ -241,6 +244,27 @@ export function renderReport(result: AnalysisResult): string {
         `<div id="figure-${f.id}" style="height: ${f.height}px"></div></figure>`
     )
     .join('\n');
+  return `<div class="grid">\n${divs}\n</div>`;
+}
+
+export const REFERENCE_SWITCH = `<div class="controls">Compare each layer
+<label><input type="radio" name="reference" value="final" checked> with the final layer (the paper)</label>
+<label><input type="radio" name="reference" value="previous"> with the previous layer</label>
+</div>`;
+
+/**
+ * A self-contained page: no external resources. `header` and `body` are trusted HTML, with
+ * the download button between them; `data` is embedded as JSON and offered as `fileName`.
+ */
+export function renderPage(page: {
+  title: string;
+  header: string;
+  body: string;
+  figures: IReportFigure[];
+  data: unknown;
+  fileName: string;
+}): string {
+  const { title, header, body, figures, data, fileName } = page;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -251,25 +275,33 @@ export function renderReport(result: AnalysisResult): string {
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<table>${headerTable(result)}</table>
-<p><button id="download-result" type="button">Download result.json</button></p>
-<h2>Layers</h2>
-<table>${layerTable(result)}</table>
-<h2>Emergence and forgetting</h2>
-<p>Strengths are normalised per layer by c<sub>l</sub> and averaged over samples; AND on the left, OR on the right.</p>
-<div class="controls">Compare each layer
-<label><input type="radio" name="reference" value="final" checked> with the final layer (the paper)</label>
-<label><input type="radio" name="reference" value="previous"> with the previous layer</label>
-</div>
-<div class="grid">
-${divs}
-</div>
-${trackingTable(result)}
+${header}
+<p><button id="download-result" type="button" data-file="${escapeHtml(fileName)}">Download ${escapeHtml(fileName)}</button></p>
+${body}
 <script type="application/json" id="layerwise-figures">${scriptJson(figures)}</script>
-<script type="application/json" id="layerwise-result">${scriptJson(result)}</script>
+<script type="application/json" id="layerwise-result">${scriptJson(data)}</script>
 <script>${plotlyBundle()}</script>
 <script>${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;
+}
+
+/** The whole report page of one analysis. */
+export function renderReport(result: AnalysisResult): string {
+  const figures = reportFigures(result);
+  return renderPage({
+    title: `Layerwise report: ${result.model.source}`,
+    header: `<table>${headerTable(result)}</table>`,
+    body: `<h2>Layers</h2>
+<table>${layerTable(result)}</table>
+<h2>Emergence and forgetting</h2>
+<p>Strengths are normalised per layer by c<sub>l</sub> and averaged over samples; AND on the left, OR on the right.</p>
+${REFERENCE_SWITCH}
+${figureGrid(figures)}
+${trackingTable(result)}`,
+    figures,
+    data: result,
+    fileName: 'result.json'
+  });
 }

@@ -9,7 +9,7 @@ import type { Ambiguity, LayerMetrics, OrderMetrics } from '../protocol/result';
 export type SalientSet = ReadonlySet<string>;
 
 /** optima[0] is the canonical optimum; the mean IoU is over the others against it. */
-export function ambiguityOf(optima: SalientSet[]): Ambiguity {
+export function ambiguityOf(optima: SalientSet[]): Omit<Ambiguity, 'salient'> {
   const [canonical, ...others] = optima;
   const ious = others.flatMap(other => {
     let shared = 0;

@@ -616,17 +616,16 @@ function assemble(
         or: salientList(record.or.masks, record.or.values[layer], taus[s][layer], orders)
       };
       if (others.length > 0 && hasAlternatives[s][layer]) {
-        const optima = [canonical, ...others].map((o, j) => {
+        const masks = [canonical, ...others].map((o, j) => {
           const optimum = j === 0 ? records[s] : alternatives[j - 1][s];
-          return new Set(
-            (['and', 'or'] as const).flatMap(kind =>
-              Array.from(optimum[kind].masks)
-                .filter((_, i) => o.salient[s][kind][layer][i])
-                .map(mask => `${kind} ${mask}`)
-            )
-          );
+          const salientOf = (kind: 'and' | 'or') =>
+            Array.from(optimum[kind].masks).filter((_, i) => o.salient[s][kind][layer][i]);
+          return { and: salientOf('and'), or: salientOf('or') };
         });
-        cell.ambiguity = ambiguityOf(optima);
+        const optima = masks.map(
+          m => new Set([...m.and.map(x => `and ${x}`), ...m.or.map(x => `or ${x}`)])
+        );
+        cell.ambiguity = { ...ambiguityOf(optima), salient: masks.slice(1) };
         for (const kind of ['and', 'or'] as const) {
           cell[kind] = cell[kind].map(interaction => ({
             ...interaction,

@@ -6,6 +6,7 @@
  */
 import type {
   AnalysisResult,
+  ComparisonRow,
   LayerMetrics,
   OrderMetrics,
   TrackedInteraction
@@ -33,7 +34,7 @@ export type Trace = Record<string, unknown>;
 export type Layout = Record<string, unknown>;
 
 export interface IFigure {
-  id: FigureId;
+  id: FigureId | 'iou';
   title: string;
   data: Trace[];
   layout: Layout;
@@ -602,6 +603,71 @@ export function trackingFigure(
         'optimaShare'
       ],
       rows
+    }
+  };
+}
+
+/**
+ * The paper's Fig. 5: the IoU of two models' salient interactions against the order, one curve
+ * per compared layer pair, with the range over the alternative optima as error bars.
+ */
+export function comparisonFigure(
+  rows: readonly ComparisonRow[],
+  kind: InteractionKind,
+  theme: IPlotTheme
+): IFigure {
+  const ofKind = rows.filter(r => r.kind === kind);
+  const pairs = [...new Set(ofKind.map(r => `${r.layerA}\u0000${r.layerB}`))];
+  const data: Trace[] = pairs.map((pair, i) => {
+    const [layerA, layerB] = pair.split('\u0000');
+    const points = ofKind.filter(r => r.layerA === layerA && r.layerB === layerB);
+    const name = layerA === layerB ? layerA : `${layerA} / ${layerB}`;
+    const withSpread = points.some(p => p.spread !== null && p.iou !== null);
+    const color = theme.orderColor(i + 1, pairs.length);
+    return curve(color, {
+      name,
+      x: points.map(p => p.order),
+      y: points.map(p => p.iou),
+      ...(withSpread
+        ? {
+            error_y: {
+              type: 'data',
+              symmetric: false,
+              array: points.map(p => (p.spread && p.iou !== null ? p.spread[1] - p.iou : 0)),
+              arrayminus: points.map(p => (p.spread && p.iou !== null ? p.iou - p.spread[0] : 0)),
+              color,
+              thickness: 1,
+              width: 3
+            }
+          }
+        : {}),
+      hovertemplate: `${name}, order %{x}<br>IoU %{y:.3f}<extra></extra>`
+    });
+  });
+  const layout = baseLayout(theme);
+  layout.xaxis = { ...(layout.xaxis as object), dtick: 1, title: { text: 'order' } };
+  layout.yaxis = {
+    ...(layout.yaxis as object),
+    range: [-0.02, 1.05],
+    title: { text: 'IoU of salient sets' }
+  };
+  return {
+    id: 'iou',
+    title: `${KIND_LABEL[kind]} interactions shared by the two models, by order`,
+    data,
+    layout,
+    aspect: 0.7,
+    table: {
+      columns: ['layerA', 'layerB', 'order', 'iou', 'iouMin', 'iouMax', 'samples'],
+      rows: ofKind.map(r => [
+        r.layerA,
+        r.layerB,
+        r.order,
+        r.iou,
+        r.spread?.[0] ?? null,
+        r.spread?.[1] ?? null,
+        r.samples
+      ])
     }
   };
 }

@@ -44,7 +44,9 @@ export type SolveReport = z.infer<typeof SolveReport>;
  */
 export const Ambiguity = z.object({
   optima: z.number().int().positive(),
-  meanIoU: z.number().nullable()
+  meanIoU: z.number().nullable(),
+  /** Each alternative optimum's salient subsets (masks), in the order of their hashes. */
+  salient: z.array(z.object({ and: z.array(z.number().int()), or: z.array(z.number().int()) }))
 });
 export type Ambiguity = z.infer<typeof Ambiguity>;
 
@@ -255,3 +257,31 @@ export const InteractionsFile = z.object({
   warnings: z.array(z.string())
 });
 export type InteractionsFile = z.infer<typeof InteractionsFile>;
+
+/** One row of a comparison of two analyses (method.md 6): a layer pair, a kind, an order. */
+export const ComparisonRow = z.object({
+  layerA: z.string(),
+  layerB: z.string(),
+  kind: InteractionKind,
+  order: z.number().int().positive(),
+  /** Mean over samples of the IoU of the canonical optima's salient sets; null: all unions empty. */
+  iou: z.number().nullable(),
+  /** Samples that entered the mean. */
+  samples: z.number().int(),
+  /**
+   * [min, max] of that mean over the optima, alternative j of A against alternative j of B
+   * (the same tie-break hash), over those with a salient set of this order in some sample;
+   * null where either result has no alternatives or iou is null.
+   */
+  spread: z.tuple([z.number(), z.number()]).nullable()
+});
+export type ComparisonRow = z.infer<typeof ComparisonRow>;
+
+/** What `layerwise compare` writes. */
+export const ComparisonFile = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  a: z.object({ source: z.string(), createdAt: z.string() }),
+  b: z.object({ source: z.string(), createdAt: z.string() }),
+  rows: z.array(ComparisonRow)
+});
+export type ComparisonFile = z.infer<typeof ComparisonFile>;

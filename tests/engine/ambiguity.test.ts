@@ -110,9 +110,13 @@ describe('analyze: ambiguity across optima', () => {
           ]
       ).sort()
     );
+    const choices = orderOne
+      .slice(1)
+      .map(choice => (choice ? { and: [1, 2], or: [] } : { and: [3], or: [3] }));
     assert.deepEqual(cell.ambiguity, {
       optima: alternatives + 1,
-      meanIoU: (agreeing - 1) / alternatives
+      meanIoU: (agreeing - 1) / alternatives,
+      salient: choices
     });
     assert.ok(agreeing < alternatives + 1, 'this hash family splits on this game');
     assert.ok(result.tracking.length > 0);

@@ -32,7 +32,9 @@ test('the result says which optimum it reports and how far the alternatives are 
     optimumSummary(result),
     'the canonical optimal solution (tie-break mix-hash); no alternatives compared'
   );
-  cells.forEach((cell, i) => (cell.ambiguity = { optima: 5, meanIoU: i === 0 ? 0.25 : 1 }));
+  cells.forEach(
+    (cell, i) => (cell.ambiguity = { optima: 5, meanIoU: i === 0 ? 0.25 : 1, salient: [] })
+  );
   const mean = (0.25 + (cells.length - 1)) / cells.length;
   assert.equal(
     optimumSummary(result),

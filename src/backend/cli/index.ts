@@ -6,6 +6,7 @@
  */
 import { analyzeCommand } from './analyze';
 import type { Command } from './command';
+import { compareCommand } from './compare';
 import { demoCommand } from './demo';
 import { exitCodeOf, isUserError } from './errors';
 import { interactionsCommand } from './interactions';
@@ -20,6 +21,7 @@ export interface LazyCommand {
 
 export const commands: Record<string, Command | LazyCommand> = {
   analyze: analyzeCommand,
+  compare: compareCommand,
   demo: demoCommand,
   interactions: interactionsCommand,
   serve: {
