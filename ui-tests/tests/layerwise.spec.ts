@@ -192,9 +192,13 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
   expect(summarisePdf(heatmapPdf).images).toBe(0);
 
   const [, csv] = await saveDownload(page, () => strength.locator('[data-format="csv"]').click());
-  expect(csv.toString('utf8').split('\r\n')[0]).toBe(
-    'layer,order,all,allReference,overlap,forget,new'
+  const lines = csv.toString('utf8').split('\r\n');
+  expect(lines[0]).toBe(
+    'layer,order,all,allReference,overlap,forget,new,' +
+      'overlapMin,overlapMax,forgetMin,forgetMax,newMin,newMax'
   );
+  // the exact solver compared alternative optima: the rows carry each metric's range
+  expect(lines[1].split(',').slice(7).map(Number).every(Number.isFinite)).toBe(true);
 
   // The result's key is in the notebook's metadata: closing and reopening the notebook
   // brings the result back from the backend's store without rerunning.
