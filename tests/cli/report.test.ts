@@ -86,7 +86,7 @@ const attribute = (element: Element, name: string) =>
 const HOSTILE = [
   '</script><script>window.pwned = 1</script>',
   '<img src=x onerror="window.pwned = 2">',
-  'a & b <!-- \u2028 \' " -->'
+  'a & b <!-- \u2028 \u2029 \' " -->'
 ];
 
 function hostileResult(): AnalysisResult {
@@ -232,7 +232,8 @@ describe('report.html', () => {
         }))
       )
     };
-    const all = elements(renderReport(result));
+    const html = renderReport(result);
+    const all = elements(html);
     const tables = all.filter(e => e.tagName === 'table');
     const texts = (table: Element) => rows(table).map(row => row.map(textOf));
     assert.equal(tables.length, 3);
@@ -250,6 +251,18 @@ describe('report.html', () => {
       ],
       ['created', '2025-01-01T00:00:00.000Z by layerwise 0.1.0']
     ]);
+    // the markup of a row, so no stray text lands between its cells
+    assert.ok(
+      html.includes(
+        '<tr><td>dense</td><td>probe</td><td>0.8</td><td>0.7</td><td>2</td><td>1.5</td><td>0.5</td></tr>'
+      )
+    );
+    assert.ok(
+      html.includes(
+        '<tr><td>AND</td><td>{a, b}</td><td class="salient">0.5</td><td class="salient">0.4</td><td>-0.2</td></tr>'
+      )
+    );
+    assert.ok(html.includes('<h2>Strongest interactions across layers</h2><p>Normalised strength'));
     assert.deepEqual(texts(tables[1]), [
       ['layer', 'kind', 'probe train', 'probe held out', 'cl', 'salient AND', 'salient OR'],
       ['dense', 'probe', '0.8', '0.7', '2', '1.5', '0.5'],

@@ -26,6 +26,10 @@ describe('cross-model generalisation', () => {
     assert.equal(rows[2].iou, 0);
     assert.equal(rows[2].samples, 1);
     assert.deepEqual(iouByOrder([[1]], [[2]], 2, 2), [{ order: 2, iou: null, samples: 0 }]);
+    assert.throws(
+      () => iouByOrder([[1], [2]], [[1]], 2, 1),
+      /the two results have 2 and 1 samples/
+    );
   });
 });
 

@@ -33,6 +33,24 @@ describe('stability', () => {
     ]);
   });
 
+  it('counts the full order n and leaves out orders below minOrder', () => {
+    // n = 2, OR terms (minOrder 2): {0,1} draws 2, 4 -> 3 / 1; {1} (order 1) is ignored
+    const rows = stabilityByOrder(
+      [
+        {
+          masks: [2, 3],
+          draws: [
+            [0, 2],
+            [5, 4]
+          ]
+        }
+      ],
+      2,
+      2
+    );
+    assert.deepEqual(rows, [{ order: 2, value: 3 }]);
+  });
+
   it('noise is seeded per sample and draw, with the requested spread', () => {
     const sample = new Float32Array(4000).fill(1);
     const a = noisySample(sample, 0.02, 0, 3, 1);

@@ -30,4 +30,26 @@ describe('tracking', () => {
     );
     assert.ok(tracked.every(t => t.kind === 'and'));
   });
+
+  it('lists the strongest peak first, ties by mask', () => {
+    // n = 2, one layer: peaks |-3| (mask 3), 1 (masks 1 and 2)
+    const tracked = trackInteractions({
+      kind: 'or',
+      sums: [Float64Array.from([0, 1, -1, -3])],
+      sampleCount: 1,
+      divisors: [1],
+      salientAnywhere: [Uint8Array.from([0, 1, 1, 1])],
+      agreementSums: [new Float64Array(4)],
+      agreementCounts: [new Uint32Array(4)]
+    });
+    assert.deepEqual(
+      tracked.map(t => t.mask),
+      [3, 1, 2]
+    );
+    const none = { kind: 'and' as const, sampleCount: 0, divisors: [], salientAnywhere: [] };
+    assert.deepEqual(
+      trackInteractions({ ...none, sums: [], agreementSums: [], agreementCounts: [] }),
+      []
+    );
+  });
 });
