@@ -191,8 +191,7 @@ interface RatioInputs {
  * (a superset of the final ones, in order), so the later passes read only those.
  */
 function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void {
-  const { andAlpha, orAlpha, rho, andPrice, orPrice, andPrice2, orPrice2, y, y2 } = inputs;
-  const { secondCost, terms, tight, candidates } = inputs;
+  const { andAlpha, orAlpha, rho, andPrice, orPrice, y, terms, tight, candidates } = inputs;
   const size = andAlpha.length;
   const rowBase = 2 * size;
   let limit = Infinity;
@@ -243,30 +242,15 @@ function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void 
   }
 
   // The final ties of the first component, and the relaxed least ratio of the second.
+  const cost = scratchCost;
   let ties = 0;
   let limit2 = Infinity;
   for (let c = 0; c < count; c++) {
     const id = candidates[c];
-    let magnitude: number;
-    let reduced: number;
-    let reduced2: number;
-    if (id >= rowBase) {
-      const i = id - rowBase;
-      const row = tight.ids[i];
-      magnitude = Math.abs(rho[row]);
-      reduced = tight.signs[i] * y[row];
-      reduced2 = tight.signs[i] * y2[row];
-    } else {
-      const mask = id & (size - 1);
-      const a = direction * (id >= size ? orAlpha : andAlpha)[mask];
-      const sign = a > 0 ? 1 : -1;
-      magnitude = a < 0 ? -a : a;
-      reduced = 1 - sign * (id >= size ? orPrice : andPrice)[mask];
-      reduced2 = secondCost[id] - sign * (id >= size ? orPrice2 : andPrice2)[mask];
-    }
-    if ((reduced > 0 ? reduced : 0) / magnitude <= limit) {
+    candidateCost(inputs, direction, id, cost);
+    if ((cost.reduced > 0 ? cost.reduced : 0) / cost.magnitude <= limit) {
       candidates[ties++] = id;
-      const bound = (reduced2 + DUAL_TOLERANCE) / magnitude;
+      const bound = (cost.reduced2 + DUAL_TOLERANCE) / cost.magnitude;
       if (bound < limit2) {
         limit2 = bound;
       }
@@ -279,35 +263,55 @@ function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void 
   let best = 0;
   for (let c = 0; c < ties; c++) {
     const id = candidates[c];
-    let magnitude: number;
-    let sign: number;
-    let reduced: number;
-    let reduced2: number;
-    if (id >= rowBase) {
-      const i = id - rowBase;
-      const row = tight.ids[i];
-      magnitude = Math.abs(rho[row]);
-      sign = 0;
-      reduced = tight.signs[i] * y[row];
-      reduced2 = tight.signs[i] * y2[row];
-    } else {
-      const mask = id & (size - 1);
-      const a = direction * (id >= size ? orAlpha : andAlpha)[mask];
-      sign = a > 0 ? 1 : -1;
-      magnitude = a < 0 ? -a : a;
-      reduced = 1 - sign * (id >= size ? orPrice : andPrice)[mask];
-      reduced2 = secondCost[id] - sign * (id >= size ? orPrice2 : andPrice2)[mask];
-    }
+    candidateCost(inputs, direction, id, cost);
+    const { magnitude, reduced, reduced2 } = cost;
     if (magnitude <= best || reduced2 / magnitude > limit2) {
       continue;
     }
     best = magnitude;
     out.id = id >= rowBase ? -1 : id;
     out.tight = id >= rowBase ? id - rowBase : -1;
-    out.sign = sign;
+    out.sign = cost.sign;
     out.ratio = (reduced > 0 ? reduced : 0) / magnitude;
     out.ratio2 = reduced2 / magnitude;
   }
+}
+
+/** A candidate's pivot magnitude, sign (0 for a row) and reduced costs. */
+interface CandidateCost {
+  magnitude: number;
+  sign: number;
+  reduced: number;
+  reduced2: number;
+}
+
+const scratchCost: CandidateCost = { magnitude: 0, sign: 0, reduced: 0, reduced2: 0 };
+
+/** Candidate ids: term ids below 2^(n+1), then 2^(n+1) + the position of a tight row. */
+function candidateCost(
+  inputs: RatioInputs,
+  direction: number,
+  id: number,
+  out: CandidateCost
+): void {
+  const { andAlpha, orAlpha, rho, andPrice, orPrice, andPrice2, orPrice2, y, y2 } = inputs;
+  const size = andAlpha.length;
+  if (id >= 2 * size) {
+    const i = id - 2 * size;
+    const row = inputs.tight.ids[i];
+    const side = inputs.tight.signs[i];
+    out.magnitude = Math.abs(rho[row]);
+    out.sign = 0;
+    out.reduced = side * y[row];
+    out.reduced2 = side * y2[row];
+    return;
+  }
+  const mask = id & (size - 1);
+  const a = direction * (id >= size ? orAlpha : andAlpha)[mask];
+  out.sign = a > 0 ? 1 : -1;
+  out.magnitude = a < 0 ? -a : a;
+  out.reduced = 1 - out.sign * (id >= size ? orPrice : andPrice)[mask];
+  out.reduced2 = inputs.secondCost[id] - out.sign * (id >= size ? orPrice2 : andPrice2)[mask];
 }
 
 /** One growable list of basic terms or tight rows with its reverse index. */
