@@ -59,25 +59,12 @@ describe('ambiguity helpers', () => {
 describe('analyze: ambiguity across optima', () => {
   // v(x_S) = |S| on two variables: x_0 + x_1 = (x_0 and x_1) + (x_0 or x_1) at the same cost,
   // so each tie-break hash picks one of the two explanations.
-  function linearTwoVariables(): tf.Sequential {
+  function analyseSum(alternatives: number) {
     const model = tf.sequential();
-    model.add(
-      tf.layers.dense({
-        inputShape: [2],
-        units: 2,
-        name: 'out',
-        kernelInitializer: 'zeros',
-        biasInitializer: 'zeros'
-      })
-    );
+    model.add(tf.layers.dense({ inputShape: [2], units: 2, name: 'out' }));
     model.layers[0].setWeights([tf.tensor2d([0, 1, 0, 1], [2, 2]), tf.zeros([2])]);
-    return model;
-  }
-
-  it('counts for each salient interaction the optima that share it, and their IoU', async () => {
-    const alternatives = 4;
-    const result = await analyze({
-      runner: new TfjsRunner(linearTwoVariables()),
+    return analyze({
+      runner: new TfjsRunner(model),
       samples: { data: Float32Array.of(1, 1), count: 1 },
       options: AnalysisOptions.parse({
         variables: [[0], [1]],
@@ -89,6 +76,11 @@ describe('analyze: ambiguity across optima', () => {
       source: 'linear',
       toolVersion: '0.0.0'
     });
+  }
+
+  it('counts for each salient interaction the optima that share it, and their IoU', async () => {
+    const alternatives = 4;
+    const result = await analyseSum(alternatives);
     // which explanation each variant prefers, from the hash alone (OR ids are mask + 4)
     const orderOne = Array.from(
       { length: alternatives + 1 },
@@ -132,19 +124,7 @@ describe('analyze: ambiguity across optima', () => {
   });
 
   it('leaves the ambiguity out when asked to', async () => {
-    const result = await analyze({
-      runner: new TfjsRunner(linearTwoVariables()),
-      samples: { data: Float32Array.of(1, 1), count: 1 },
-      options: AnalysisOptions.parse({
-        variables: [[0], [1]],
-        baseline: { kind: 'zero' },
-        layers: ['out'],
-        target: 'predicted',
-        solver: { kind: 'exact', kappaFactor: 0, alternatives: 0 }
-      }),
-      source: 'linear',
-      toolVersion: '0.0.0'
-    });
+    const result = await analyseSum(0);
     assert.equal(result.perSample[0][0].ambiguity, null);
     assert.ok(result.perSample[0][0].and.every(i => i.optimaSalient === undefined));
     assert.ok(result.metrics.final[0].and.every(m => m.spread === null));
