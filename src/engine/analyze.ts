@@ -34,12 +34,19 @@ import { subsetOrders } from './subsets';
 import { trackInteractions } from './tracking';
 
 /**
- * Samples whose solves may be pending while the next sample's forward passes run: enough to
- * keep a pool's threads busy when one problem takes far longer than the rest (the demo has a
- * problem at n = 12 that takes minutes); each pending sample holds only its 2^n values per
- * layer (and per noise draw).
+ * Memory the samples whose solves are pending may hold while the next samples' forward passes
+ * run. One problem can take far longer than the rest (the demo has one that runs to the 20 s
+ * time bound), and the results are taken in sample order, so the other threads keep busy only
+ * if many samples may wait behind it: with at most 4 the demo kept one of its two cores idle
+ * for 17 s. A pending sample holds per layer its 2^n values and its solution (3 dense vectors,
+ * 2 per alternative optimum, 1 per noise draw).
  */
-const SAMPLES_IN_FLIGHT = 4;
+const IN_FLIGHT_BYTES = 256 * 2 ** 20;
+
+function samplesInFlight(n: number, layers: number, options: AnalysisOptions): number {
+  const vectors = 4 + 2 * options.solver.alternatives + 2 * options.stability.draws;
+  return Math.max(4, Math.floor(IN_FLIGHT_BYTES / (8 * 2 ** n * layers * vectors)));
+}
 
 /** Bit masks are 32-bit integers, and 2^n vectors must fit in memory. */
 const HARD_MAX_VARIABLES = 26;
@@ -67,7 +74,12 @@ export interface AnalyzeInput {
   solveBatch?: BatchSolver | null;
 }
 
-export type AnalysisStage = 'features' | 'probes' | 'passes' | 'metrics';
+/**
+ * passes: the masked forward passes (the solves of earlier samples run meanwhile); solves:
+ * once every pass is done, the (sample, layer) problems still being solved, counted with
+ * those solved already.
+ */
+export type AnalysisStage = 'features' | 'probes' | 'passes' | 'solves' | 'metrics';
 
 export interface AnalysisProgress {
   stage: AnalysisStage;
@@ -305,14 +317,22 @@ export async function analyze(
     // threads, when it has any); results are taken in sample order, so sums do not depend
     // on which solve finishes first.
     const inFlight: Promise<SolvedSample>[] = [];
+    const inFlightLimit = samplesInFlight(n, analysed.length, options);
     const records: SampleRecord[] = [];
     // alternatives[j][s]: sample s under the optimum of tie-break variant j + 1, where the
     // solve gave one (else the canonical one stands in: hasAlternatives[s][l] says which).
     const alternativeCount = alternativesAsked(options);
     const alternatives: SampleRecord[][] = Array.from({ length: alternativeCount }, () => []);
     const hasAlternatives: boolean[][] = [];
+    const totalProblems = sampleCount * analysed.length * (1 + draws);
+    let solvedProblems = 0;
+    let passesDone = false;
     const take = async () => {
       const { values, solutions, drawSolutions } = await inFlight.shift()!;
+      solvedProblems += solutions.length * (1 + drawSolutions.length);
+      if (passesDone) {
+        progress({ stage: 'solves', done: solvedProblems, total: totalProblems });
+      }
       for (const kind of ['and', 'or'] as const) {
         solutions.forEach((solution, l) => {
           const sum = sums[kind][l];
@@ -368,10 +388,12 @@ export async function analyze(
       // awaited in take(); this only keeps a failure from counting as unhandled meanwhile
       solved.catch(() => undefined);
       inFlight.push(solved);
-      if (inFlight.length >= SAMPLES_IN_FLIGHT) {
+      if (inFlight.length >= inFlightLimit) {
         await take();
       }
     }
+    passesDone = true;
+    progress({ stage: 'solves', done: solvedProblems, total: totalProblems });
     while (inFlight.length > 0) {
       await take();
     }

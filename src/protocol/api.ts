@@ -262,7 +262,8 @@ export type JobState = z.infer<typeof JobState>;
 export const Progress = z.object({
   /**
    * What runs now: starting, loading (model and data), features (training features), probes,
-   * passes (masked forward passes + solves), metrics, cancelling, done.
+   * passes (masked forward passes, with solves alongside), solves (the solves left after the
+   * last pass), metrics, cancelling, done.
    */
   stage: z.string(),
   /** Fraction of the whole job done, 0..1. */

@@ -232,6 +232,15 @@ describe('analyze', () => {
     assert.equal(passes[passes.length - 1].done, 4 * 32 * 4);
     assert.equal(passes[passes.length - 1].total, 4 * 32 * 4);
     assert.ok(progress.some(p => p.stage === 'probes'));
+    // after the last pass, the solves left: 4 samples x 3 layers x (1 + 3 noise draws)
+    const solves = progress.filter(p => p.stage === 'solves');
+    assert.ok(solves.length > 0);
+    assert.ok(progress.indexOf(solves[0]) > progress.lastIndexOf(passes[passes.length - 1]));
+    assert.deepEqual(
+      [solves[solves.length - 1].done, solves[solves.length - 1].total],
+      [4 * 3 * 4, 4 * 3 * 4]
+    );
+    assert.ok(solves.every((p, i) => i === 0 || p.done >= solves[i - 1].done));
 
     // Cancelled after the first masked chunk.
     const controller = new AbortController();

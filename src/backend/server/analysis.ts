@@ -19,7 +19,8 @@ import type { UploadStore } from './uploads';
 const STAGE_SHARE: [AnalysisStage, number][] = [
   ['features', 0.08],
   ['probes', 0.25],
-  ['passes', 0.64],
+  ['passes', 0.3],
+  ['solves', 0.34],
   ['metrics', 0.03]
 ];
 

@@ -16,7 +16,7 @@ const STAGE_TEXT: Partial<Record<string, string>> = {
   features: "Computing the layers' features of the training data",
   probes: 'Training the linear probes',
   passes: 'Masked forward passes',
-  solver: 'Solving for AND-OR interactions',
+  solves: 'Solving for AND-OR interactions',
   metrics: 'Comparing the layers',
   cancelling: 'Cancelling',
   done: 'Done'
