@@ -104,6 +104,24 @@ test('the form says why it cannot run', () => {
   assert.equal(model.analysisOptions().target, 'predicted');
 });
 
+test('stability under input noise: off by default; on, in the options and in the cost', () => {
+  const model = new AnalysisModel('demo.ipynb', null, DEFAULT_SETTINGS);
+  model.setInspection(inspection([modelInfo()]));
+  model.updateForm({ picked: [0, 1, 2] });
+  assert.equal(AnalysisOptions.parse(model.analysisOptions()).stability.enabled, false);
+  const plain = model.cost;
+  model.updateForm({ stability: true, stabilityDraws: 5, stabilitySigma: 0.1 });
+  assert.deepEqual(AnalysisOptions.parse(model.analysisOptions()).stability, {
+    enabled: true,
+    draws: 5,
+    sigma: 0.1,
+    seed: 0
+  });
+  // every draw repeats each sample's 2^n passes and its problems
+  assert.equal(model.cost.passes, 6 * plain.passes);
+  assert.equal(model.cost.problems, 6 * plain.problems);
+});
+
 test('the settings choose the noise bound reference and the alternative optima', () => {
   const settings = { ...DEFAULT_SETTINGS, kappaReference: 'range' as const, alternatives: 0 };
   const model = new AnalysisModel('demo.ipynb', null, settings);

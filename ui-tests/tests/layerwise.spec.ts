@@ -57,12 +57,12 @@ async function configureTrainedModel(
   return panel;
 }
 
-/** The five figures of a finished analysis are drawn; returns the results view. */
-async function expectFigures(panel: Locator): Promise<Locator> {
+/** The figures of a finished analysis (five, six with stability) are drawn; returns the view. */
+async function expectFigures(panel: Locator, count = 5): Promise<Locator> {
   const results = panel.locator('.jp-Layerwise-results');
   await expect(results).toHaveAttribute('data-rendered', 'and-final', { timeout: 60_000 });
   await expect(results.locator('.jp-Layerwise-plot .main-svg').first()).toBeVisible();
-  await expect(results.locator('.jp-Layerwise-figure')).toHaveCount(5);
+  await expect(results.locator('.jp-Layerwise-figure')).toHaveCount(count);
   for (const figure of await results.locator('.jp-Layerwise-plot').all()) {
     await expect(figure.locator('.main-svg').first()).toBeAttached();
   }
@@ -244,8 +244,16 @@ test('a PyTorch model cell: its blocks are the layers, analysed on ONNX Runtime'
   );
 
   await panel.locator('.jp-Layerwise-useCache').uncheck();
+  // Stability under input noise, with 2 draws: the cost line counts them.
+  await panel.locator('.jp-Layerwise-stability').check();
+  await panel.locator('.jp-Layerwise-draws').fill('2');
+  await panel.locator('.jp-Layerwise-draws').blur();
+  await expect(panel.locator('.jp-Layerwise-runRow')).toContainText('x (1 + 2 noise draws)');
   await runToResult(panel);
-  const results = await expectFigures(panel);
+  const results = await expectFigures(panel, 6);
   await expect(results).toContainText('4 layers');
   await expect(results).toContainText('onnxruntime');
+  const stability = results.locator('[data-figure="stability"].jp-Layerwise-figure');
+  const [, csv] = await saveDownload(page, () => stability.locator('[data-format="csv"]').click());
+  expect(csv.toString('utf8').split('\r\n')[0]).toBe('layer,order,stability');
 });

@@ -56,6 +56,10 @@ export interface IAnalysisForm {
   salienceMode: 'per-sample' | 'per-layer';
   /** At most this many training rows go to the probes (a seeded random subset). */
   trainRows: number;
+  /** Stability under input noise (method.md 6): K noisy copies of each sample, re-solved. */
+  stability: boolean;
+  stabilityDraws: number;
+  stabilitySigma: number;
   force: boolean;
   /** Show a stored result of the same model, data and options instead of running again. */
   useCache: boolean;
@@ -107,6 +111,9 @@ export class AnalysisModel {
       kappaFactor: _settings.kappaFactor,
       salienceMode: _settings.salienceMode,
       trainRows: _settings.trainRows,
+      stability: false,
+      stabilityDraws: 20,
+      stabilitySigma: 0.02,
       force: false,
       useCache: true
     };
@@ -225,7 +232,8 @@ export class AnalysisModel {
 
   get cost(): ICostEstimate {
     const layers = this._form.layers.length || this.modelInfo?.layers.length || 1;
-    return estimateCost(this._form.picked.length, this.effectiveSampleCount, layers);
+    const draws = this._form.stability ? this._form.stabilityDraws : 0;
+    return estimateCost(this._form.picked.length, this.effectiveSampleCount, layers, draws);
   }
 
   get effectiveSampleCount(): number {
@@ -270,6 +278,7 @@ export class AnalysisModel {
         alternatives: this._settings.alternatives
       },
       salience: { tauFactor: f.tauFactor, mode: f.salienceMode },
+      stability: { enabled: f.stability, draws: f.stabilityDraws, sigma: f.stabilitySigma },
       target: f.sampleLabels ? 'label' : 'predicted',
       maxVariables: this._settings.maxVariables,
       force: f.force

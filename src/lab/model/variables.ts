@@ -170,14 +170,15 @@ export interface ICostEstimate {
 }
 
 /**
- * The analysis' size before it runs. The time guess uses a throughput typical of a laptop CPU
+ * The analysis' size before it runs; each noise draw of the stability analysis repeats every
+ * sample's passes and problems. The time guess uses a throughput typical of a laptop CPU
  * for small models (about 20k masked passes per second) plus a per-problem solver cost that
  * grows like 2^n; the backend's ETA replaces it once the job runs.
  */
-export function estimateCost(n: number, samples: number, layers: number): ICostEstimate {
+export function estimateCost(n: number, samples: number, layers: number, draws = 0): ICostEstimate {
   const subsets = 2 ** n;
-  const passes = samples * subsets;
-  const problems = samples * Math.max(layers, 1);
+  const passes = samples * subsets * (1 + draws);
+  const problems = samples * Math.max(layers, 1) * (1 + draws);
   const seconds = passes / 20000 + problems * subsets * 2e-5;
   return { passes, problems, seconds };
 }

@@ -303,7 +303,8 @@ export class ConfigureView extends Widget {
           f.salienceMode,
           v => m.updateForm({ salienceMode: v as 'per-sample' | 'per-layer' })
         )
-      )
+      ),
+      this.stabilityField()
     );
     const layers = h(
       'fieldset',
@@ -335,6 +336,59 @@ export class ConfigureView extends Widget {
     this.refresh();
   }
 
+  /** Stability under input noise: off by default, since each draw repeats the whole cost. */
+  private stabilityField(): HTMLElement {
+    const m = this.model;
+    const f = m.form;
+    const box = h('input', {
+      type: 'checkbox',
+      class: 'jp-Layerwise-stability',
+      checked: f.stability
+    });
+    box.addEventListener('change', () => {
+      m.updateForm({ stability: box.checked });
+      this.build();
+    });
+    return field(
+      'Stability',
+      h(
+        'div',
+        { class: 'jp-Layerwise-stabilityRow' },
+        h('label', {}, box, ' under input noise'),
+        ...(f.stability
+          ? [
+              h(
+                'label',
+                {},
+                'draws ',
+                numberInput(
+                  f.stabilityDraws,
+                  v => m.updateForm({ stabilityDraws: Math.floor(v) }),
+                  {
+                    min: 1,
+                    max: 100,
+                    step: 1,
+                    class: 'jp-mod-styled jp-Layerwise-draws'
+                  }
+                )
+              ),
+              h(
+                'label',
+                {},
+                'sigma ',
+                numberInput(f.stabilitySigma, v => m.updateForm({ stabilitySigma: v }), {
+                  min: 0.001,
+                  step: 0.01,
+                  class: 'jp-mod-styled jp-Layerwise-sigma'
+                })
+              )
+            ]
+          : [])
+      ),
+      'each draw adds Gaussian noise to the whole input and solves every problem again'
+    );
+  }
+
   /** Updates what depends on the choices without rebuilding inputs (keeps focus). */
   private refresh(): void {
     const m = this.model;
@@ -349,7 +403,9 @@ export class ConfigureView extends Widget {
     this.costLine.textContent =
       n === 0
         ? ''
-        : `${m.effectiveSampleCount} samples x 2^${n} = ${cost.passes.toLocaleString()} masked ` +
+        : `${m.effectiveSampleCount} samples x 2^${n}` +
+          (m.form.stability ? ` x (1 + ${m.form.stabilityDraws} noise draws)` : '') +
+          ` = ${cost.passes.toLocaleString()} masked ` +
           `forward passes; ${cost.problems.toLocaleString()} AND-OR problems of ` +
           `${(2 ** n).toLocaleString()} subsets` +
           (cost.seconds !== null ? `; roughly ${formatSeconds(cost.seconds)}.` : '.');

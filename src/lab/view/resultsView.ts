@@ -124,7 +124,8 @@ export class ResultsView extends Widget {
     }
     this.summary.append(...summarise(result));
     this.renderToolbar();
-    for (const id of FIGURE_IDS) {
+    const figures: FigureId[] = result.stability ? [...FIGURE_IDS, 'stability'] : [...FIGURE_IDS];
+    for (const id of figures) {
       const plot = h('div', { class: 'jp-Layerwise-plot', 'data-figure': id });
       this.plots.set(id, plot);
       const buttons = FORMATS.map(format => {
