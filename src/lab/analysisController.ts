@@ -154,7 +154,7 @@ export class AnalysisController implements IPanelActions, IDisposable {
     this.model.setPhase('loading-result');
     try {
       const result = await this.backend.result(key);
-      this.model.setResult(result, key);
+      this.model.setResult(result, key, true);
     } catch (error) {
       if (error instanceof BackendError && error.status === 404) {
         this.model.setPhase(
@@ -215,7 +215,7 @@ export class AnalysisController implements IPanelActions, IDisposable {
     this.model.setPhase('loading-result');
     try {
       const result = await this.backend.jobResult(status.id);
-      this.model.setResult(result, status.resultKey);
+      this.model.setResult(result, status.resultKey, status.cached);
       this.hooks.resultShown(status.resultKey, status.id, result);
     } catch (error) {
       this.fail(error);

@@ -233,6 +233,15 @@ export function optimumSummary(result: AnalysisResult): string | null {
   );
 }
 
+/** What a front end says of a result it read from the store instead of computing it now. */
+export function storedResultNote(result: AnalysisResult): string {
+  const created = result.createdAt.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+  return (
+    `Stored result from ${created}, computed in ${result.runtime.seconds.toFixed(1)} s; ` +
+    'not computed again now.'
+  );
+}
+
 /** Everything every front end shows next to a result: its warnings and unconverged solves. */
 export function resultWarnings(result: AnalysisResult): string[] {
   const unconverged = unconvergedWarning(result);

@@ -4,7 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { optimumSummary, resultWarnings, unconvergedWarning } from '../../src/protocol/result';
+import {
+  optimumSummary,
+  resultWarnings,
+  storedResultNote,
+  unconvergedWarning
+} from '../../src/protocol/result';
 import { sampleResult } from '../lab/fixtures';
 
 test('converged exact solves give no warning; stopped ones are counted with their gap', () => {
@@ -56,4 +61,12 @@ test('the warnings of the result come before the unconverged one', () => {
   cell.solve = { ...cell.solve, gap: cell.solve.objective };
   assert.equal(resultWarnings(result).length, 2);
   assert.equal(resultWarnings(result)[0], 'collapsed');
+});
+
+test('a stored result says when and how fast it was computed', () => {
+  const result = sampleResult();
+  assert.equal(
+    storedResultNote(result),
+    'Stored result from 2025-01-01 00:00 UTC, computed in 1.5 s; not computed again now.'
+  );
 });

@@ -137,6 +137,7 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
   await runToResult(panel);
 
   const results = await expectFigures(panel);
+  await expect(results.locator('.jp-Layerwise-stored')).toHaveCount(0);
   const strength = results.locator('[data-figure="strength"].jp-Layerwise-figure');
   await expect(strength.locator('.legendtext').first()).toHaveText('shared with the final layer');
 
@@ -220,6 +221,8 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
     'and-final',
     { timeout: 60_000 }
   );
+  // read from the store, not computed again: the panel says so
+  await expect(page.locator('.jp-Layerwise-stored')).toContainText(/^Stored result from \d{4}-/);
 });
 
 test('a PyTorch model cell: its blocks are the layers, analysed on ONNX Runtime', async ({

@@ -79,6 +79,7 @@ export class AnalysisModel {
   private _job: IJobState | null = null;
   private _result: AnalysisResult | null = null;
   private _resultKey: string | null = null;
+  private _resultStored = false;
   private _error: string | null = null;
   private _kind: InteractionKind;
   private _reference: Reference;
@@ -120,6 +121,11 @@ export class AnalysisModel {
   }
 
   /** Emits the name of what changed. */
+  /** Whether the result shown was read from the backend's store rather than computed now. */
+  get resultStored(): boolean {
+    return this._resultStored;
+  }
+
   get changed(): ISignal<this, keyof AnalysisModel> {
     return this._changed;
   }
@@ -381,9 +387,14 @@ export class AnalysisModel {
     this._changed.emit('job');
   }
 
-  setResult(result: AnalysisResult, key: string | null): void {
+  /**
+   * `stored`: the result was not computed now but read from the backend's store (a reused
+   * result, or the notebook's last one), which the panel must say.
+   */
+  setResult(result: AnalysisResult, key: string | null, stored: boolean): void {
     this._result = result;
     this._resultKey = key;
+    this._resultStored = stored;
     this._changed.emit('result');
     this.setPhase('done');
   }

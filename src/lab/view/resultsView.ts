@@ -5,7 +5,12 @@
 import { showErrorMessage } from '@jupyterlab/apputils';
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
-import { optimumSummary, resultWarnings, type AnalysisResult } from '../../protocol/result';
+import {
+  optimumSummary,
+  resultWarnings,
+  storedResultNote,
+  type AnalysisResult
+} from '../../protocol/result';
 import { figureCsv, figureJson } from '../export/data';
 import { downloadBlob } from '../export/download';
 import { safeFileName } from '../export/fileName';
@@ -121,6 +126,9 @@ export class ResultsView extends Widget {
     this.summary.textContent = '';
     if (result === null) {
       return;
+    }
+    if (this.model.resultStored) {
+      this.summary.append(h('p', { class: 'jp-Layerwise-stored' }, storedResultNote(result)));
     }
     this.summary.append(...summarise(result));
     this.renderToolbar();
