@@ -4,11 +4,17 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'tap',
-  mutate: ['src/engine/**/*.ts', 'src/backend/server/auth.ts', 'src/backend/report.ts'],
+  mutate: ['src/engine/**/*.ts', 'src/backend/report.ts', 'src/backend/server/auth.ts'],
   tap: {
-    // the tests of the mutated code only: the CLI and backend tests spawn processes and
-    // threads, where the coverage hook does not reach
-    testFiles: ['tests/engine/*.test.ts', 'tests/cli/report.test.ts', 'tests/server/*.test.ts'],
+    // The tests of the mutated code that run it in process (the CLI and server tests spawn
+    // processes and threads, where the coverage hook does not reach). Not canonical.test.ts:
+    // it needs solves to converge, and the solver stops at a wall-clock bound
+    // (solver.maxSeconds) that instrumented code overruns.
+    testFiles: [
+      'tests/engine/!(canonical).test.ts',
+      'tests/cli/report.test.ts',
+      'tests/server/auth.test.ts'
+    ],
     nodeArgs: ['--import', 'tsx', '--test-reporter=tap'],
     forceBail: true
   },
