@@ -6,9 +6,10 @@
  *
  * Why a hash and not frac(id * golden ratio), the rule first proposed: that h is additive
  * modulo 1, so h(a) + h(b) = h(c) + h(d) whenever a + b = c + d (without wrap-around), and
- * such ties left whole edges of optima: on 4 of 36 small test games HiGHS and `exact` reached
- * different points with both objectives equal to 1e-14. A mixing hash has no such relations,
- * and uses only 32-bit integer steps, so any language reproduces it bit for bit.
+ * such ties left whole edges of optima: on 8 of 36 small test games HiGHS and `exact` reached
+ * points up to 4.4% of max |I| apart (3 with other salient sets) with both objectives equal
+ * to 1e-9. A mixing hash has no such relations (0 of 36), and uses only 32-bit integer
+ * steps, so any language reproduces it bit for bit.
  */
 
 export const TIE_BREAK_RULE = 'mix-hash';
