@@ -8,7 +8,8 @@ import type { AnalysisResult } from '../protocol/result';
 import { BackendError, type BackendClient } from './backendClient';
 import type { IKernelSession } from './kernelBridge';
 import type { IExport, IKernelArray } from './kernelParts';
-import type { AnalysisModel } from './model/analysisModel';
+import { compareResults, matchLayers } from '../engine/comparison';
+import type { AnalysisModel, IComparison } from './model/analysisModel';
 import { imageGeometry, salientPatches } from './model/variables';
 import type { IPanelActions } from './view/panel';
 
@@ -81,52 +82,113 @@ export class AnalysisController implements IPanelActions, IDisposable {
 
   async run(): Promise<void> {
     const m = this.model;
-    const inspection = m.modelInfo;
-    if (inspection === null || m.blocker !== null) {
+    if (m.modelInfo === null || m.blocker !== null) {
       return;
     }
     m.setPhase('uploading');
     try {
-      const kernel = this.requireKernel();
-      const f = m.form;
-      const count = m.effectiveSampleCount;
-      const rows = { start: f.sampleStart, count };
-      m.setActivity('Exporting the model and data from the kernel...');
-      const exported = await kernel.export(
-        {
-          model: f.model,
-          arrays: {
-            samples: { name: f.samples as string, ...rows },
-            ...(f.sampleLabels ? { sampleLabels: { name: f.sampleLabels, ...rows } } : {}),
-            trainInputs: { name: f.trainInputs as string },
-            trainLabels: { name: f.trainLabels as string }
-          },
-          layers: f.layers,
-          maxTrainRows: f.trainRows
-        },
-        bytes => m.setActivity(`Receiving from the kernel: ${megabytes(bytes)}`)
+      const job = await this.submit(m.form.model as string, m.form.layers, text =>
+        m.setActivity(text)
       );
-      const { samples, sampleLabels, trainInputs, trainLabels } = exported.arrays;
-      if (!samples || !trainInputs || !trainLabels) {
-        throw new Error('The kernel did not send all the arrays asked for.');
-      }
-      m.setActivity('Uploading to the Layerwise backend...');
-      const upload = (a: IKernelArray) =>
-        this.backend.uploadArray(a.dtype, a.shape, a.data).then(info => info.id);
-      const request: CreateJobRequestInput = {
-        name: `${inspection.modelName} (${m.notebookPath})`,
-        model: await this.uploadModel(exported, inspection.name),
-        samples: await upload(samples),
-        sampleLabels: sampleLabels ? await upload(sampleLabels) : undefined,
-        training: { inputs: await upload(trainInputs), labels: await upload(trainLabels) },
-        options: m.analysisOptions(),
-        useCache: f.useCache
-      };
-      const job = await this.backend.createJob(request);
       this.follow(job);
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /**
+   * Analyses another model of the kernel on the analysed samples, variables and options
+   * (its own default layers), then compares the two results (method.md 6). The result shown
+   * stays; the comparison is drawn beside it.
+   */
+  async compare(other: string): Promise<void> {
+    const m = this.model;
+    const first = m.result;
+    if (first === null) {
+      return;
+    }
+    const update = (state: IComparison['state'], message: string, extra = {}) =>
+      m.setComparison({ other, state, message, result: null, rows: [], ...extra });
+    update('running', 'Exporting the model and data from the kernel...');
+    try {
+      const job = await this.submit(other, m.defaultLayers(other), text => update('running', text));
+      const status = await this.finished(job, progress => update('running', progress));
+      const second = await this.backend.jobResult(status.id);
+      const rows = compareResults(first, second, matchLayers(first, second));
+      update('done', '', { result: second, rows });
+    } catch (error) {
+      update('failed', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Exports a model and the form's arrays from the kernel, uploads them, starts a job. */
+  private async submit(
+    modelName: string,
+    layers: string[],
+    activity: (text: string) => void
+  ): Promise<JobStatus> {
+    const m = this.model;
+    const kernel = this.requireKernel();
+    const f = m.form;
+    const count = m.effectiveSampleCount;
+    const rows = { start: f.sampleStart, count };
+    activity('Exporting the model and data from the kernel...');
+    const exported = await kernel.export(
+      {
+        model: modelName,
+        arrays: {
+          samples: { name: f.samples as string, ...rows },
+          ...(f.sampleLabels ? { sampleLabels: { name: f.sampleLabels, ...rows } } : {}),
+          trainInputs: { name: f.trainInputs as string },
+          trainLabels: { name: f.trainLabels as string }
+        },
+        layers,
+        maxTrainRows: f.trainRows
+      },
+      bytes => activity(`Receiving from the kernel: ${megabytes(bytes)}`)
+    );
+    const { samples, sampleLabels, trainInputs, trainLabels } = exported.arrays;
+    if (!samples || !trainInputs || !trainLabels) {
+      throw new Error('The kernel did not send all the arrays asked for.');
+    }
+    activity('Uploading to the Layerwise backend...');
+    const upload = (a: IKernelArray) =>
+      this.backend.uploadArray(a.dtype, a.shape, a.data).then(info => info.id);
+    const request: CreateJobRequestInput = {
+      name: `${modelName} (${m.notebookPath})`,
+      model: await this.uploadModel(exported, modelName),
+      samples: await upload(samples),
+      sampleLabels: sampleLabels ? await upload(sampleLabels) : undefined,
+      training: { inputs: await upload(trainInputs), labels: await upload(trainLabels) },
+      options: { ...m.analysisOptions(), layers },
+      useCache: f.useCache
+    };
+    return this.backend.createJob(request);
+  }
+
+  /** Waits for a job to end: its status when done, else an error with the reason. */
+  private finished(job: JobStatus, progress: (text: string) => void): Promise<JobStatus> {
+    return new Promise((resolve, reject) => {
+      let watch: IDisposable | null = null;
+      const onStatus = (status: JobStatus) => {
+        if (status.state === 'done') {
+          watch?.dispose();
+          resolve(status);
+        } else if (['failed', 'cancelled', 'interrupted'].includes(status.state)) {
+          watch?.dispose();
+          reject(new Error(status.error ?? `The analysis ended ${status.state}.`));
+        } else if (status.progress) {
+          progress(
+            `${status.progress.stage}${status.progress.message ? `: ${status.progress.message}` : ''}`
+          );
+        }
+      };
+      if (['done', 'failed', 'cancelled', 'interrupted'].includes(job.state)) {
+        onStatus(job);
+        return;
+      }
+      watch = this.backend.watchJob(job.id, onStatus, reject);
+    });
   }
 
   private async uploadModel(exported: IExport, source: string): Promise<ModelRef> {

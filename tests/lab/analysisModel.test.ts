@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sampleResult } from './fixtures';
 import { AnalysisOptions } from '../../src/protocol/options';
 import type { Inspection, ModelInfo } from '../../src/protocol/kernelMessages';
 import { AnalysisModel } from '../../src/lab/model/analysisModel';
@@ -120,6 +121,30 @@ test('stability under input noise: off by default; on, in the options and in the
   // every draw repeats each sample's 2^n passes and its problems
   assert.equal(model.cost.passes, 6 * plain.passes);
   assert.equal(model.cost.problems, 6 * plain.problems);
+});
+
+test("models to compare with: the kernel's others that take the same input and export", () => {
+  const model = new AnalysisModel('demo.ipynb', null, DEFAULT_SETTINGS);
+  model.setInspection(
+    inspection([
+      modelInfo(),
+      modelInfo({ name: 'model_seed1', inCell: false }),
+      modelInfo({ name: 'wide', inCell: false, inputShape: [8, 8] }),
+      modelInfo({ name: 'broken', inCell: false, exportable: false })
+    ])
+  );
+  assert.deepEqual(model.comparableModels, ['model_seed1']);
+  assert.deepEqual(model.defaultLayers('model_seed1'), ['dense', 'logits']);
+  model.setComparison({
+    other: 'model_seed1',
+    state: 'running',
+    message: '',
+    result: null,
+    rows: []
+  });
+  assert.equal(model.comparison?.state, 'running');
+  model.setResult(model.result ?? sampleResult(), null, false);
+  assert.equal(model.comparison, null, 'a new result drops the old comparison');
 });
 
 test('the settings choose the noise bound reference and the alternative optima', () => {

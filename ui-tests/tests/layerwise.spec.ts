@@ -138,6 +138,25 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
 
   const results = await expectFigures(panel);
   await expect(results.locator('.jp-Layerwise-stored')).toHaveCount(0);
+
+  // The notebook's second model, the same network from another seed: analysed on the same
+  // samples and options, and the two compared order by order.
+  const comparison = results.locator('.jp-Layerwise-comparison');
+  await comparison.locator('.jp-Layerwise-compareWith').selectOption('model_seed1');
+  await comparison.locator('.jp-Layerwise-compare').click();
+  await expect(comparison).toHaveAttribute('data-rendered', 'comparison', {
+    timeout: 6 * 60_000
+  });
+  await expect(comparison.locator('.jp-Layerwise-figure')).toHaveCount(2);
+  await expect(comparison.locator('.jp-Layerwise-compareStatus')).toContainText(
+    'model against model_seed1'
+  );
+  const [, iou] = await saveDownload(page, () =>
+    comparison.locator('[data-figure="iou-and"] [data-format="csv"]').click()
+  );
+  const iouLines = iou.toString('utf8').split('\r\n');
+  expect(iouLines[0]).toBe('layerA,layerB,order,iou,iouMin,iouMax,samples');
+  expect(iouLines[1]).toMatch(/^dense_1,\w+,1,(0|1|0\.\d+),/);
   const strength = results.locator('[data-figure="strength"].jp-Layerwise-figure');
   await expect(strength.locator('.legendtext').first()).toHaveText('shared with the final layer');
 

@@ -7,7 +7,7 @@ import { Signal, type ISignal } from '@lumino/signaling';
 import type { Progress } from '../../protocol/api';
 import type { ArrayInfo, Inspection, ModelInfo } from '../../protocol/kernelMessages';
 import type { AnalysisOptionsInput } from '../../protocol/options';
-import type { AnalysisResult } from '../../protocol/result';
+import type { AnalysisResult, ComparisonRow } from '../../protocol/result';
 import type { InteractionKind, Reference } from '../../figures/builders';
 import type { ILayerwiseSettings } from '../settings';
 import {
@@ -65,6 +65,17 @@ export interface IAnalysisForm {
   useCache: boolean;
 }
 
+/** The analysis of a second model on the same samples and options, and the comparison. */
+export interface IComparison {
+  /** The other model's variable name in the kernel. */
+  other: string;
+  state: 'running' | 'done' | 'failed';
+  /** What runs now, or why it failed. */
+  message: string;
+  result: AnalysisResult | null;
+  rows: ComparisonRow[];
+}
+
 export interface IJobState {
   id: string;
   state: string;
@@ -80,6 +91,7 @@ export class AnalysisModel {
   private _result: AnalysisResult | null = null;
   private _resultKey: string | null = null;
   private _resultStored = false;
+  private _comparison: IComparison | null = null;
   private _error: string | null = null;
   private _kind: InteractionKind;
   private _reference: Reference;
@@ -121,6 +133,37 @@ export class AnalysisModel {
   }
 
   /** Emits the name of what changed. */
+  get comparison(): IComparison | null {
+    return this._comparison;
+  }
+
+  setComparison(comparison: IComparison | null): void {
+    this._comparison = comparison;
+    this._changed.emit('comparison');
+  }
+
+  /** The kernel's other models that take the analysed model's input, to compare it with. */
+  get comparableModels(): string[] {
+    const info = this.modelInfo;
+    if (info === null) {
+      return [];
+    }
+    return (this._inspection?.models ?? [])
+      .filter(
+        other =>
+          other.name !== info.name &&
+          other.exportable &&
+          JSON.stringify(other.inputShape) === JSON.stringify(info.inputShape)
+      )
+      .map(other => other.name);
+  }
+
+  /** The layers an analysis of a model taps unless the user picks others. */
+  defaultLayers(name: string): string[] {
+    const info = this._inspection?.models.find(m => m.name === name);
+    return info?.layers.filter(l => l.suggested ?? l.hasWeights).map(l => l.name) ?? [];
+  }
+
   /** Whether the result shown was read from the backend's store rather than computed now. */
   get resultStored(): boolean {
     return this._resultStored;
@@ -371,7 +414,7 @@ export class AnalysisModel {
       sampleLabels: s?.sampleLabels ?? null,
       trainInputs: s?.trainInputs ?? null,
       trainLabels: s?.trainLabels ?? null,
-      layers: info?.layers.filter(l => l.suggested ?? l.hasWeights).map(l => l.name) ?? []
+      layers: info ? this.defaultLayers(info.name) : []
     };
     this._changed.emit('modelInfo');
   }
@@ -395,6 +438,7 @@ export class AnalysisModel {
     this._result = result;
     this._resultKey = key;
     this._resultStored = stored;
+    this._comparison = null;
     this._changed.emit('result');
     this.setPhase('done');
   }

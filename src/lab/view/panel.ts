@@ -11,6 +11,7 @@ import { ResultsView } from './resultsView';
 
 export interface IPanelActions {
   run(): void;
+  compare(other: string): void;
   cancel(): void;
   reconfigure(): void;
   previewSample(): void;

@@ -2,7 +2,6 @@
  * The result: a summary, the AND/OR and reference-layer switches, and one card per figure
  * with its exports (SVG, vector PDF, PNG, CSV, JSON).
  */
-import { showErrorMessage } from '@jupyterlab/apputils';
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import {
@@ -11,10 +10,9 @@ import {
   storedResultNote,
   type AnalysisResult
 } from '../../protocol/result';
-import { figureCsv, figureJson } from '../export/data';
-import { downloadBlob } from '../export/download';
-import { safeFileName } from '../export/fileName';
-import { figurePdf, figurePng, figureSvg, type FigureBuilder } from '../export/figureExport';
+import { figureJson } from '../export/data';
+import { exportWithButton, type ExportFormat } from '../export/exportButton';
+import type { FigureBuilder } from '../export/figureExport';
 import { EXPORT_PRESETS, type ExportPresetName } from '../export/presets';
 import type { AnalysisModel } from '../model/analysisModel';
 import {
@@ -26,15 +24,15 @@ import {
 } from '../../figures/builders';
 import type { IPlotTheme } from '../../figures/theme';
 import { loadPlotly, type IPlotly } from '../plots/plotlyApi';
+import { ComparisonView, type IComparisonActions } from './comparisonView';
 import { h, segmented } from './dom';
 
-export type ExportFormat = 'svg' | 'pdf' | 'png' | 'csv' | 'json';
 const FORMATS: ExportFormat[] = ['svg', 'pdf', 'png', 'csv', 'json'];
 
 /** Held-out probe accuracy below this multiple of chance gets a warning. */
 const WEAK_PROBE = 1.5;
 
-export interface IResultsActions {
+export interface IResultsActions extends IComparisonActions {
   reconfigure(): void;
 }
 
@@ -46,6 +44,7 @@ export class ResultsView extends Widget {
   private preset: ExportPresetName;
   private plotly: IPlotly | null = null;
   private renderCount = 0;
+  private readonly comparison: ComparisonView;
 
   constructor(
     private readonly model: AnalysisModel,
@@ -55,7 +54,8 @@ export class ResultsView extends Widget {
     super();
     this.addClass('jp-Layerwise-results');
     this.preset = model.settings.exportPreset;
-    this.node.append(this.summary, this.toolbar, this.cards);
+    this.comparison = new ComparisonView(model, screenTheme, () => this.preset, actions);
+    this.node.append(this.summary, this.toolbar, this.cards, this.comparison.node);
     model.changed.connect((_, what) => {
       if (what === 'result') {
         this.build();
@@ -72,6 +72,7 @@ export class ResultsView extends Widget {
   /** Redraws the plots, e.g. after JupyterLab's theme changed. */
   refreshTheme(): void {
     void this.renderPlots();
+    this.comparison.refreshTheme();
   }
 
   protected onResize(): void {
@@ -99,6 +100,7 @@ export class ResultsView extends Widget {
 
   dispose(): void {
     this.purge();
+    this.comparison.dispose();
     super.dispose();
   }
 
@@ -252,38 +254,16 @@ export class ResultsView extends Widget {
     if (result === null) {
       return;
     }
-    const preset = EXPORT_PRESETS[this.preset];
     const view = this.view;
-    const stem = `layerwise-${id}-${view.kind}-${view.reference}`;
-    const build = this.builder(id, result);
-    button.disabled = true;
-    try {
-      let blob: Blob;
-      switch (format) {
-        case 'svg':
-          blob = new Blob([await figureSvg(build, preset)], { type: 'image/svg+xml' });
-          break;
-        case 'pdf':
-          blob = await figurePdf(build, preset);
-          break;
-        case 'png':
-          blob = await figurePng(build, preset, this.model.settings.pngScale);
-          break;
-        case 'csv':
-          blob = new Blob([figureCsv(build(this.screenTheme()))], { type: 'text/csv' });
-          break;
-        case 'json':
-          blob = new Blob([figureJson(build(this.screenTheme()), view, result)], {
-            type: 'application/json'
-          });
-          break;
-      }
-      downloadBlob(blob, safeFileName(stem, format));
-    } catch (error) {
-      void showErrorMessage('Export failed', String((error as Error).message ?? error));
-    } finally {
-      button.disabled = false;
-    }
+    await exportWithButton(button, {
+      build: this.builder(id, result),
+      format,
+      preset: this.preset,
+      pngScale: this.model.settings.pngScale,
+      screenTheme: this.screenTheme(),
+      stem: `layerwise-${id}-${view.kind}-${view.reference}`,
+      json: figure => figureJson(figure, view, result)
+    });
   }
 }
 

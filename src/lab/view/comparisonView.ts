@@ -1,0 +1,212 @@
+/**
+ * "Compare with another model" under the results (method.md 6, the paper's section 4): pick
+ * another model of the kernel, it is analysed on the same samples and options, and the IoU of
+ * the two models' salient interactions is drawn by order, AND and OR, with every export.
+ */
+import { Widget } from '@lumino/widgets';
+import { comparisonFigure, plotHeight, type InteractionKind } from '../../figures/builders';
+import type { IPlotTheme } from '../../figures/theme';
+import type { ExportPresetName } from '../export/presets';
+import type { AnalysisModel, IComparison } from '../model/analysisModel';
+import { loadPlotly, type IPlotly } from '../plots/plotlyApi';
+import { h } from './dom';
+import { exportWithButton, type ExportFormat } from '../export/exportButton';
+
+const FORMATS: ExportFormat[] = ['svg', 'pdf', 'png', 'csv', 'json'];
+const KINDS: InteractionKind[] = ['and', 'or'];
+
+export interface IComparisonActions {
+  compare(other: string): void;
+}
+
+export class ComparisonView extends Widget {
+  private plotly: IPlotly | null = null;
+  private readonly plots: HTMLElement[] = [];
+
+  constructor(
+    private readonly model: AnalysisModel,
+    private readonly screenTheme: () => IPlotTheme,
+    private readonly preset: () => ExportPresetName,
+    private readonly actions: IComparisonActions
+  ) {
+    super();
+    this.addClass('jp-Layerwise-comparison');
+    model.changed.connect((_, what) => {
+      if (what === 'result' || what === 'comparison') {
+        this.build();
+      } else if (what === 'settings') {
+        void this.renderPlots();
+      }
+    });
+    this.build();
+  }
+
+  /** Redraws the plots, e.g. after JupyterLab's theme changed. */
+  refreshTheme(): void {
+    void this.renderPlots();
+  }
+
+  private build(): void {
+    this.purge();
+    this.node.textContent = '';
+    const m = this.model;
+    const others = m.comparableModels;
+    const comparison = m.comparison;
+    if (m.result === null || (others.length === 0 && comparison === null)) {
+      return;
+    }
+    const choice = h(
+      'select',
+      { class: 'jp-mod-styled jp-Layerwise-compareWith', 'aria-label': 'Model to compare with' },
+      ...others.map(name =>
+        h('option', { value: name, selected: name === comparison?.other }, name)
+      )
+    );
+    const start = h(
+      'button',
+      { type: 'button', class: 'jp-mod-styled jp-Layerwise-compare' },
+      'Compare'
+    );
+    start.disabled = comparison?.state === 'running' || others.length === 0;
+    start.addEventListener('click', () => this.actions.compare(choice.value));
+    this.node.append(
+      h('h3', {}, 'Compare with another model'),
+      h(
+        'p',
+        { class: 'jp-Layerwise-hint' },
+        'Analyses the chosen model of the kernel on the same samples, variables and options, ' +
+          'and draws how many salient interactions the two share at each layer and order.'
+      ),
+      h('div', { class: 'jp-Layerwise-compareRow' }, choice, start)
+    );
+    if (comparison !== null) {
+      this.node.append(...this.status(comparison));
+    }
+    if (comparison?.state === 'done') {
+      for (const kind of KINDS) {
+        const plot = h('div', { class: 'jp-Layerwise-plot', 'data-figure': `iou-${kind}` });
+        this.plots.push(plot);
+        const buttons = FORMATS.map(format => {
+          const button = h(
+            'button',
+            {
+              type: 'button',
+              class: 'jp-mod-styled jp-Layerwise-export',
+              'data-format': format,
+              title: `Download this figure as ${format.toUpperCase()}`
+            },
+            format.toUpperCase()
+          );
+          button.addEventListener('click', () => void this.export(kind, format, button));
+          return button;
+        });
+        this.node.append(
+          h(
+            'section',
+            { class: 'jp-Layerwise-figure', 'data-figure': `iou-${kind}` },
+            h('header', {}, h('h3', {}), h('div', { class: 'jp-Layerwise-exports' }, ...buttons)),
+            plot
+          )
+        );
+      }
+      void this.renderPlots();
+    }
+  }
+
+  private status(comparison: IComparison): HTMLElement[] {
+    switch (comparison.state) {
+      case 'running':
+        return [
+          h(
+            'p',
+            { class: 'jp-Layerwise-compareStatus' },
+            `${comparison.other}: ${comparison.message}`
+          )
+        ];
+      case 'failed':
+        return [
+          h(
+            'p',
+            { class: 'jp-Layerwise-warning jp-Layerwise-compareStatus' },
+            `The comparison with ${comparison.other} failed: ${comparison.message}`
+          )
+        ];
+      case 'done':
+        return [
+          h(
+            'p',
+            { class: 'jp-Layerwise-compareStatus' },
+            `${this.model.form.model} against ${comparison.other}, ` +
+              `${comparison.result?.samples.length ?? 0} samples.`
+          )
+        ];
+    }
+  }
+
+  private async renderPlots(): Promise<void> {
+    const rows = this.model.comparison?.rows;
+    if (!rows || this.plots.length === 0) {
+      return;
+    }
+    this.plotly ??= await loadPlotly();
+    const theme = this.screenTheme();
+    for (const [i, div] of this.plots.entries()) {
+      const figure = comparisonFigure(rows, KINDS[i], theme);
+      const heading = div.parentElement?.querySelector('h3');
+      if (heading) {
+        heading.textContent = figure.title;
+      }
+      div.style.height = `${plotHeight(figure)}px`;
+      await this.plotly.react(div, figure.data, figure.layout, {
+        responsive: true,
+        displaylogo: false,
+        modeBarButtonsToRemove: ['toImage', 'select2d', 'lasso2d']
+      });
+    }
+    this.node.dataset.rendered = 'comparison';
+  }
+
+  private async export(kind: InteractionKind, format: ExportFormat, button: HTMLButtonElement) {
+    const comparison = this.model.comparison;
+    if (comparison?.state !== 'done') {
+      return;
+    }
+    const rows = comparison.rows;
+    await exportWithButton(button, {
+      build: theme => comparisonFigure(rows, kind, theme),
+      format,
+      preset: this.preset(),
+      pngScale: this.model.settings.pngScale,
+      screenTheme: this.screenTheme(),
+      stem: `layerwise-iou-${kind}-${this.model.form.model}-${comparison.other}`,
+      json: () =>
+        JSON.stringify(
+          {
+            figure: 'iou',
+            kind,
+            a: this.model.form.model,
+            b: comparison.other,
+            options: this.model.result?.options,
+            rows: rows.filter(r => r.kind === kind)
+          },
+          null,
+          2
+        )
+    });
+  }
+
+  private purge(): void {
+    if (this.plotly !== null) {
+      for (const div of this.plots) {
+        this.plotly.purge(div);
+      }
+    }
+    this.plots.length = 0;
+    delete this.node.dataset.rendered;
+  }
+
+  dispose(): void {
+    this.purge();
+    super.dispose();
+  }
+}
