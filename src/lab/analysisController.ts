@@ -114,10 +114,36 @@ export class AnalysisController implements IPanelActions, IDisposable {
       const job = await this.submit(other, m.defaultLayers(other), text => update('running', text));
       const status = await this.finished(job, progress => update('running', progress));
       const second = await this.backend.jobResult(status.id);
+      if (second.layers.length !== first.layers.length) {
+        update('pairs', 'The two models have different depths: pick the layers to compare.', {
+          result: second
+        });
+        return;
+      }
       const rows = compareResults(first, second, matchLayers(first, second));
       update('done', '', { result: second, rows });
     } catch (error) {
       update('failed', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Compares the two analysed models at the layer pairs the user picked. */
+  comparePairs(pairs: [string, string][]): void {
+    const m = this.model;
+    const comparison = m.comparison;
+    if (m.result === null || comparison?.result == null) {
+      return;
+    }
+    try {
+      const second = comparison.result;
+      const rows = compareResults(m.result, second, matchLayers(m.result, second, pairs));
+      m.setComparison({ ...comparison, state: 'done', message: '', rows });
+    } catch (error) {
+      m.setComparison({
+        ...comparison,
+        state: 'failed',
+        message: error instanceof Error ? error.message : String(error)
+      });
     }
   }
 

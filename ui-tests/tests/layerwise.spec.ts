@@ -157,6 +157,26 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
   const iouLines = iou.toString('utf8').split('\r\n');
   expect(iouLines[0]).toBe('layerA,layerB,order,iou,iouMin,iouMax,samples');
   expect(iouLines[1]).toMatch(/^dense_1,\w+,1,(0|1|0\.\d+),/);
+  // The CNN has fewer layers: the panel asks which to compare with which.
+  await comparison.locator('.jp-Layerwise-compareWith').selectOption('cnn');
+  await comparison.locator('.jp-Layerwise-compare').click();
+  await expect(comparison.locator('.jp-Layerwise-pairs')).toBeVisible({ timeout: 6 * 60_000 });
+  await comparison.locator('select[data-layer="dense_1"]').selectOption('dense');
+  await comparison.locator('select[data-layer="dense_2"]').selectOption('');
+  await comparison.locator('select[data-layer="dense_3"]').selectOption('');
+  await comparison.locator('select[data-layer="dense_4"]').selectOption('');
+  await comparison.locator('select[data-layer="logits"]').selectOption('logits');
+  await comparison.locator('.jp-Layerwise-comparePairs').click();
+  await expect(comparison.locator('.jp-Layerwise-figure')).toHaveCount(2);
+  const [, pairs] = await saveDownload(page, () =>
+    comparison.locator('[data-figure="iou-or"] [data-format="csv"]').click()
+  );
+  const pairLayers = pairs
+    .toString('utf8')
+    .split('\r\n')
+    .slice(1, -1)
+    .map(line => line.split(',').slice(0, 2).join('/'));
+  expect([...new Set(pairLayers)]).toEqual(['dense_1/dense', 'logits/logits']);
   const strength = results.locator('[data-figure="strength"].jp-Layerwise-figure');
   await expect(strength.locator('.legendtext').first()).toHaveText('shared with the final layer');
 

@@ -69,7 +69,8 @@ export interface IAnalysisForm {
 export interface IComparison {
   /** The other model's variable name in the kernel. */
   other: string;
-  state: 'running' | 'done' | 'failed';
+  /** pairs: both analysed, of different depths: the user picks the layer pairs. */
+  state: 'running' | 'pairs' | 'done' | 'failed';
   /** What runs now, or why it failed. */
   message: string;
   result: AnalysisResult | null;

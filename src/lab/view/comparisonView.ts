@@ -17,6 +17,7 @@ const KINDS: InteractionKind[] = ['and', 'or'];
 
 export interface IComparisonActions {
   compare(other: string): void;
+  comparePairs(pairs: [string, string][]): void;
 }
 
 export class ComparisonView extends Widget {
@@ -82,6 +83,9 @@ export class ComparisonView extends Widget {
     if (comparison !== null) {
       this.node.append(...this.status(comparison));
     }
+    if (comparison?.state === 'pairs') {
+      this.node.append(this.pairPicker(comparison));
+    }
     if (comparison?.state === 'done') {
       for (const kind of KINDS) {
         const plot = h('div', { class: 'jp-Layerwise-plot', 'data-figure': `iou-${kind}` });
@@ -113,8 +117,46 @@ export class ComparisonView extends Widget {
     }
   }
 
+  /**
+   * For each analysed layer of the first model, the layer of the second to compare it with
+   * (or none); it starts at the same relative depth.
+   */
+  private pairPicker(comparison: IComparison): HTMLElement {
+    const first = this.model.result!.layers.map(l => l.name);
+    const second = comparison.result!.layers.map(l => l.name);
+    const selects = first.map((name, i) => {
+      const at = Math.round((i * (second.length - 1)) / Math.max(1, first.length - 1));
+      return h(
+        'select',
+        { class: 'jp-mod-styled jp-Layerwise-pairLayer', 'data-layer': name },
+        h('option', { value: '' }, '(none)'),
+        ...second.map((other, j) => h('option', { value: other, selected: j === at }, other))
+      );
+    });
+    const go = h(
+      'button',
+      { type: 'button', class: 'jp-mod-styled jp-Layerwise-comparePairs' },
+      'Compare these pairs'
+    );
+    go.addEventListener('click', () =>
+      this.actions.comparePairs(
+        selects.flatMap((select, i): [string, string][] =>
+          select.value ? [[first[i], select.value]] : []
+        )
+      )
+    );
+    return h(
+      'div',
+      { class: 'jp-Layerwise-pairs' },
+      ...first.map((name, i) => h('label', {}, `${name} with `, selects[i])),
+      go
+    );
+  }
+
   private status(comparison: IComparison): HTMLElement[] {
     switch (comparison.state) {
+      case 'pairs':
+        return [h('p', { class: 'jp-Layerwise-compareStatus' }, comparison.message)];
       case 'running':
         return [
           h(

@@ -12,6 +12,7 @@ import { ResultsView } from './resultsView';
 export interface IPanelActions {
   run(): void;
   compare(other: string): void;
+  comparePairs(pairs: [string, string][]): void;
   cancel(): void;
   reconfigure(): void;
   previewSample(): void;
