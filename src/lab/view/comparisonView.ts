@@ -10,9 +10,9 @@ import type { ExportPresetName } from '../export/presets';
 import type { AnalysisModel, IComparison } from '../model/analysisModel';
 import { loadPlotly, type IPlotly } from '../plots/plotlyApi';
 import { h } from './dom';
+import { drawFigure, figureCard } from './figureCard';
 import { exportWithButton, type ExportFormat } from '../export/exportButton';
 
-const FORMATS: ExportFormat[] = ['svg', 'pdf', 'png', 'csv', 'json'];
 const KINDS: InteractionKind[] = ['and', 'or'];
 
 export interface IComparisonActions {
@@ -88,30 +88,12 @@ export class ComparisonView extends Widget {
     }
     if (comparison?.state === 'done') {
       for (const kind of KINDS) {
-        const plot = h('div', { class: 'jp-Layerwise-plot', 'data-figure': `iou-${kind}` });
-        this.plots.push(plot);
-        const buttons = FORMATS.map(format => {
-          const button = h(
-            'button',
-            {
-              type: 'button',
-              class: 'jp-mod-styled jp-Layerwise-export',
-              'data-format': format,
-              title: `Download this figure as ${format.toUpperCase()}`
-            },
-            format.toUpperCase()
-          );
-          button.addEventListener('click', () => void this.export(kind, format, button));
-          return button;
-        });
-        this.node.append(
-          h(
-            'section',
-            { class: 'jp-Layerwise-figure', 'data-figure': `iou-${kind}` },
-            h('header', {}, h('h3', {}), h('div', { class: 'jp-Layerwise-exports' }, ...buttons)),
-            plot
-          )
+        const { card, plot } = figureCard(
+          `iou-${kind}`,
+          (format, button) => void this.export(kind, format, button)
         );
+        this.plots.push(plot);
+        this.node.append(card);
       }
       void this.renderPlots();
     }
@@ -194,16 +176,7 @@ export class ComparisonView extends Widget {
     const theme = this.screenTheme();
     for (const [i, div] of this.plots.entries()) {
       const figure = comparisonFigure(rows, KINDS[i], theme);
-      const heading = div.parentElement?.querySelector('h3');
-      if (heading) {
-        heading.textContent = figure.title;
-      }
-      div.style.height = `${plotHeight(figure)}px`;
-      await this.plotly.react(div, figure.data, figure.layout, {
-        responsive: true,
-        displaylogo: false,
-        modeBarButtonsToRemove: ['toImage', 'select2d', 'lasso2d']
-      });
+      await drawFigure(this.plotly, div, figure, plotHeight(figure));
     }
     this.node.dataset.rendered = 'comparison';
   }

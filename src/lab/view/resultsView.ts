@@ -26,8 +26,7 @@ import type { IPlotTheme } from '../../figures/theme';
 import { loadPlotly, type IPlotly } from '../plots/plotlyApi';
 import { ComparisonView, type IComparisonActions } from './comparisonView';
 import { h, segmented } from './dom';
-
-const FORMATS: ExportFormat[] = ['svg', 'pdf', 'png', 'csv', 'json'];
+import { drawFigure, figureCard } from './figureCard';
 
 /** Held-out probe accuracy below this multiple of chance gets a warning. */
 const WEAK_PROBE = 1.5;
@@ -136,30 +135,12 @@ export class ResultsView extends Widget {
     this.renderToolbar();
     const figures: FigureId[] = result.stability ? [...FIGURE_IDS, 'stability'] : [...FIGURE_IDS];
     for (const id of figures) {
-      const plot = h('div', { class: 'jp-Layerwise-plot', 'data-figure': id });
-      this.plots.set(id, plot);
-      const buttons = FORMATS.map(format => {
-        const button = h(
-          'button',
-          {
-            type: 'button',
-            class: 'jp-mod-styled jp-Layerwise-export',
-            'data-format': format,
-            title: `Download this figure as ${format.toUpperCase()}`
-          },
-          format.toUpperCase()
-        );
-        button.addEventListener('click', () => void this.exportFigure(id, format, button));
-        return button;
-      });
-      this.cards.append(
-        h(
-          'section',
-          { class: 'jp-Layerwise-figure', 'data-figure': id },
-          h('header', {}, h('h3', {}), h('div', { class: 'jp-Layerwise-exports' }, ...buttons)),
-          plot
-        )
+      const { card, plot } = figureCard(
+        id,
+        (format, button) => void this.exportFigure(id, format, button)
       );
+      this.plots.set(id, plot);
+      this.cards.append(card);
     }
     void this.renderPlots();
   }
@@ -230,16 +211,7 @@ export class ResultsView extends Widget {
     const view = this.view;
     for (const [id, div] of this.plots) {
       const figure = buildFigure(id, result, view, theme);
-      const heading = div.parentElement?.querySelector('h3');
-      if (heading) {
-        heading.textContent = figure.title;
-      }
-      div.style.height = `${plotHeight(figure)}px`;
-      await this.plotly.react(div, figure.data, figure.layout, {
-        responsive: true,
-        displaylogo: false,
-        modeBarButtonsToRemove: ['toImage', 'select2d', 'lasso2d']
-      });
+      await drawFigure(this.plotly, div, figure, plotHeight(figure));
     }
     this.node.dataset.rendered = `${view.kind}-${view.reference}`;
   }
