@@ -147,12 +147,16 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
   await expect(comparison).toHaveAttribute('data-rendered', 'comparison', {
     timeout: 6 * 60_000
   });
-  await expect(comparison.locator('.jp-Layerwise-figure')).toHaveCount(2);
+  await expect(comparison.locator('.jp-Layerwise-figure')).toHaveCount(3);
   await expect(comparison.locator('.jp-Layerwise-compareStatus')).toContainText(
     'model against model_seed1'
   );
   const [, iou] = await saveDownload(page, () =>
     comparison.locator('[data-figure="iou-and"] [data-format="csv"]').click()
+  );
+  // the other model's emergence and forgetting, beside the analysed one's
+  await expect(comparison.locator('[data-figure="other-strength"] h3')).toHaveText(
+    'model_seed1: AND interaction strength by layer and order'
   );
   const iouLines = iou.toString('utf8').split('\r\n');
   expect(iouLines[0]).toBe('layerA,layerB,order,iou,iouMin,iouMax,samples');
@@ -167,7 +171,7 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
   await comparison.locator('select[data-layer="dense_4"]').selectOption('');
   await comparison.locator('select[data-layer="logits"]').selectOption('logits');
   await comparison.locator('.jp-Layerwise-comparePairs').click();
-  await expect(comparison.locator('.jp-Layerwise-figure')).toHaveCount(2);
+  await expect(comparison.locator('.jp-Layerwise-figure')).toHaveCount(3);
   const [, pairs] = await saveDownload(page, () =>
     comparison.locator('[data-figure="iou-or"] [data-format="csv"]').click()
   );

@@ -4,16 +4,33 @@
  * the two models' salient interactions is drawn by order, AND and OR, with every export.
  */
 import { Widget } from '@lumino/widgets';
-import { comparisonFigure, plotHeight, type InteractionKind } from '../../figures/builders';
+import {
+  buildFigure,
+  comparisonFigure,
+  plotHeight,
+  type IFigure,
+  type IFigureView,
+  type InteractionKind
+} from '../../figures/builders';
 import type { IPlotTheme } from '../../figures/theme';
 import type { ExportPresetName } from '../export/presets';
 import type { AnalysisModel, IComparison } from '../model/analysisModel';
 import { loadPlotly, type IPlotly } from '../plots/plotlyApi';
 import { h } from './dom';
 import { drawFigure, figureCard } from './figureCard';
+import { figureJson } from '../export/data';
 import { exportWithButton, type ExportFormat } from '../export/exportButton';
 
 const KINDS: InteractionKind[] = ['and', 'or'];
+
+/** One figure of the comparison: its card's plot, how to build it, how to export it. */
+interface IComparisonPlot {
+  id: string;
+  plot: HTMLElement;
+  build: (theme: IPlotTheme) => IFigure;
+  stem: () => string;
+  json: (figure: IFigure) => string;
+}
 
 export interface IComparisonActions {
   compare(other: string): void;
@@ -22,7 +39,7 @@ export interface IComparisonActions {
 
 export class ComparisonView extends Widget {
   private plotly: IPlotly | null = null;
-  private readonly plots: HTMLElement[] = [];
+  private readonly plots: IComparisonPlot[] = [];
 
   constructor(
     private readonly model: AnalysisModel,
@@ -35,7 +52,7 @@ export class ComparisonView extends Widget {
     model.changed.connect((_, what) => {
       if (what === 'result' || what === 'comparison') {
         this.build();
-      } else if (what === 'settings') {
+      } else if (what === 'settings' || what === 'kind' || what === 'reference') {
         void this.renderPlots();
       }
     });
@@ -87,12 +104,12 @@ export class ComparisonView extends Widget {
       this.node.append(this.pairPicker(comparison));
     }
     if (comparison?.state === 'done') {
-      for (const kind of KINDS) {
+      for (const spec of this.plotSpecs(comparison)) {
         const { card, plot } = figureCard(
-          `iou-${kind}`,
-          (format, button) => void this.export(kind, format, button)
+          spec.id,
+          (format, button) => void this.export(spec, format, button)
         );
-        this.plots.push(plot);
+        this.plots.push({ ...spec, plot });
         this.node.append(card);
       }
       void this.renderPlots();
@@ -167,53 +184,83 @@ export class ComparisonView extends Widget {
     }
   }
 
-  private async renderPlots(): Promise<void> {
-    const rows = this.model.comparison?.rows;
-    if (!rows || this.plots.length === 0) {
-      return;
-    }
-    this.plotly ??= await loadPlotly();
-    const theme = this.screenTheme();
-    for (const [i, div] of this.plots.entries()) {
-      const figure = comparisonFigure(rows, KINDS[i], theme);
-      await drawFigure(this.plotly, div, figure, plotHeight(figure));
-    }
-    this.node.dataset.rendered = 'comparison';
-  }
-
-  private async export(kind: InteractionKind, format: ExportFormat, button: HTMLButtonElement) {
-    const comparison = this.model.comparison;
-    if (comparison?.state !== 'done') {
-      return;
-    }
-    const rows = comparison.rows;
-    await exportWithButton(button, {
-      build: theme => comparisonFigure(rows, kind, theme),
-      format,
-      preset: this.preset(),
-      pngScale: this.model.settings.pngScale,
-      screenTheme: this.screenTheme(),
-      stem: `layerwise-iou-${kind}-${this.model.form.model}-${comparison.other}`,
+  /**
+   * The shared interactions, AND and OR, then the other model's emergence and forgetting
+   * (beside the analysed model's above, in the view the toolbar picks).
+   */
+  private plotSpecs(comparison: IComparison): Omit<IComparisonPlot, 'plot'>[] {
+    const m = this.model;
+    const { rows, other } = comparison;
+    const second = comparison.result!;
+    const pair = `${m.form.model}-${other}`;
+    const iou = KINDS.map(kind => ({
+      id: `iou-${kind}`,
+      stem: () => `layerwise-iou-${kind}-${pair}`,
+      build: (theme: IPlotTheme) => comparisonFigure(rows, kind, theme),
       json: () =>
         JSON.stringify(
           {
             figure: 'iou',
             kind,
-            a: this.model.form.model,
-            b: comparison.other,
-            options: this.model.result?.options,
+            a: m.form.model,
+            b: other,
+            options: m.result?.options,
             rows: rows.filter(r => r.kind === kind)
           },
           null,
           2
         )
+    }));
+    const view = (): IFigureView => ({
+      kind: m.kind,
+      reference: m.reference,
+      heatmapInteractions: m.settings.heatmapInteractions
+    });
+    const strength = {
+      id: 'other-strength',
+      stem: () => `layerwise-strength-${other}-${m.kind}-${m.reference}`,
+      build: (theme: IPlotTheme) => {
+        const figure = buildFigure('strength', second, view(), theme);
+        return { ...figure, title: `${other}: ${figure.title}` };
+      },
+      json: (figure: IFigure) => figureJson(figure, view(), second)
+    };
+    return [...iou, strength];
+  }
+
+  private async renderPlots(): Promise<void> {
+    if (this.plots.length === 0) {
+      return;
+    }
+    this.plotly ??= await loadPlotly();
+    const theme = this.screenTheme();
+    for (const { plot, build } of this.plots) {
+      const figure = build(theme);
+      await drawFigure(this.plotly, plot, figure, plotHeight(figure));
+    }
+    this.node.dataset.rendered = 'comparison';
+  }
+
+  private async export(
+    spec: Omit<IComparisonPlot, 'plot'>,
+    format: ExportFormat,
+    button: HTMLButtonElement
+  ) {
+    await exportWithButton(button, {
+      build: spec.build,
+      format,
+      preset: this.preset(),
+      pngScale: this.model.settings.pngScale,
+      screenTheme: this.screenTheme(),
+      stem: spec.stem(),
+      json: spec.json
     });
   }
 
   private purge(): void {
     if (this.plotly !== null) {
-      for (const div of this.plots) {
-        this.plotly.purge(div);
+      for (const { plot } of this.plots) {
+        this.plotly.purge(plot);
       }
     }
     this.plots.length = 0;
