@@ -81,6 +81,24 @@ describe('spec', () => {
     assert.deepEqual(variables[1], [6, 7, 8, 9, 10, 11, 18, 19, 20, 21, 22, 23]);
   });
 
+  it('takes the stability analysis and the solver options from the spec', () => {
+    const spec = AnalysisSpec.parse({
+      model: 'm.json',
+      samples: 's.npy',
+      variables: [[0], [1]],
+      options: {
+        stability: { enabled: true, draws: 3, sigma: 0.05 },
+        solver: { kappaReference: 'range', alternatives: 0 }
+      }
+    });
+    const options = specOptions(spec);
+    assert.deepEqual(options.stability, { enabled: true, draws: 3, sigma: 0.05, seed: 0 });
+    assert.deepEqual(
+      [options.solver.kappaReference, options.solver.alternatives, options.solver.tieBreak],
+      ['range', 0, 'mix-hash']
+    );
+  });
+
   it('refuses unknown keys and patches that do not tile the image', () => {
     const base = { model: 'm.json', samples: 's.npy', variables: [[0]] };
     assert.equal(AnalysisSpec.safeParse({ ...base, sampels: 'x' }).success, false);
