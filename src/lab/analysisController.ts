@@ -250,6 +250,13 @@ export class AnalysisController implements IPanelActions, IDisposable {
           'The last analysis of this notebook is no longer in the backend store. ' +
             'Right-click the model cell and choose "Analyze layers" to run it again.'
         );
+      } else if (error instanceof BackendError && error.code === 'bad-response') {
+        // e.g. a result of an older schema, stored before an upgrade
+        this.model.setPhase(
+          'failed',
+          'The last analysis of this notebook was stored by another version of Layerwise and ' +
+            'cannot be shown. Right-click the model cell and choose "Analyze layers" to run it again.'
+        );
       } else {
         this.fail(error);
       }
