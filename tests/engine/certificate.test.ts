@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import loadHighs from 'highs';
 import { kappaOf } from '../../src/engine/andOr';
-import { dualBound } from '../../src/engine/solver/certificate';
+import { dualBound, repairInPlace } from '../../src/engine/solver/certificate';
 import { referenceOptimum } from './lpReference';
 import { gaussian, plantedGame, seededRandom } from './solverGames';
 
@@ -126,5 +126,23 @@ describe('dualBound: a lower bound on the LP optimum from any weights', () => {
       // the AND-only weights, scaled into the AND-OR dual set, still bound usefully
       assert.ok(dualBound(values, kappa, andOnly.y) > 0);
     }
+  });
+});
+
+describe('repairInPlace: any pair made feasible, an upper bound on the optimum', () => {
+  it('turns each residual beyond kappa into AND terms (by hand, n = 2)', () => {
+    // v = OR({0,1}) from nothing: residuals 1 at {0}, {1}, {0,1}, 0.9 over kappa = 0.1; the
+    // excess (0, 0.9, 0.9, 0.9) has Harsanyi terms 0.9 {0}, 0.9 {1}, -0.9 {0,1}
+    const v = Float64Array.of(0, 1, 1, 1);
+    const and = new Float64Array(4);
+    const or = new Float64Array(4);
+    const objective = repairInPlace(v, 0.1, and, or);
+    [0, 0.9, 0.9, -0.9].forEach((x, mask) => assert.ok(Math.abs(and[mask] - x) < 1e-12));
+    assert.ok(Math.abs(objective - 2.7) < 1e-12);
+    assert.deepEqual(or, new Float64Array(4));
+    // a feasible pair is left as it is
+    const feasible = new Float64Array(4);
+    assert.equal(repairInPlace(v, 0.1, feasible, Float64Array.of(0, 0, 0, 0.95)), 0.95);
+    assert.deepEqual(feasible, new Float64Array(4));
   });
 });
