@@ -34,7 +34,7 @@ export const DEFAULT_SETTINGS: Readonly<ILayerwiseSettings> = Object.freeze({
   kappaReference: 'endpoints',
   alternatives: 4,
   salienceMode: 'per-sample',
-  maxVariables: 16,
+  maxVariables: 12,
   interactionKind: 'and',
   reference: 'final',
   heatmapInteractions: 40,

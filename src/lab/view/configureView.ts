@@ -413,7 +413,10 @@ export class ConfigureView extends Widget {
     if (n > m.settings.maxVariables) {
       const box = h('input', { type: 'checkbox', checked: m.form.force });
       box.addEventListener('change', () => m.updateForm({ force: box.checked }));
-      this.forceRow.append(box, ` Allow large n (${n} > ${m.settings.maxVariables})`);
+      this.forceRow.append(
+        box,
+        ` Run with n = ${n} anyway (more than ${m.settings.maxVariables}: see the cost above)`
+      );
     }
     const blocker = m.blocker;
     this.blockerLine.textContent = blocker ?? '';
