@@ -32,19 +32,22 @@ describe('tracking', () => {
   });
 
   it('lists the strongest peak first, ties by mask', () => {
-    // n = 2, one layer: peaks |-3| (mask 3), 1 (masks 1 and 2)
+    // n = 3, two layers: peaks over the layers 3 (mask 3), 2 (mask 2), 1 (masks 1, 4 and 5)
     const tracked = trackInteractions({
       kind: 'or',
-      sums: [Float64Array.from([0, 1, -1, -3])],
+      sums: [
+        Float64Array.from([0, 1, -1, -3, 0, 1, 0, 0]),
+        Float64Array.from([0, 0.5, 2, 0, 1, 0, 0, 0])
+      ],
       sampleCount: 1,
-      divisors: [1],
-      salientAnywhere: [Uint8Array.from([0, 1, 1, 1])],
-      agreementSums: [new Float64Array(4)],
-      agreementCounts: [new Uint32Array(4)]
+      divisors: [1, 1],
+      salientAnywhere: [Uint8Array.from([0, 1, 1, 1, 1, 1, 0, 0]), new Uint8Array(8)],
+      agreementSums: [new Float64Array(8), new Float64Array(8)],
+      agreementCounts: [new Uint32Array(8), new Uint32Array(8)]
     });
     assert.deepEqual(
       tracked.map(t => t.mask),
-      [3, 1, 2]
+      [3, 2, 1, 4, 5]
     );
     const none = { kind: 'and' as const, sampleCount: 0, divisors: [], salientAnywhere: [] };
     assert.deepEqual(
