@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import {
   AuthBackoff,
   authenticate,
@@ -47,6 +47,25 @@ describe('tokens', () => {
     assert.equal(randomToken().length, 48);
   });
 
+  it('takes 10 different characters as enough, 9 as too few', () => {
+    assert.equal(weakTokenReason('0123456789'.repeat(4)), null);
+    assert.match(weakTokenReason('012345678'.repeat(4)) ?? '', /at least 10 different/);
+  });
+
+  it('reads Authorization as a scheme, spaces and one credential (RFC 7235)', () => {
+    const auth = (value: string) => presentedToken(request({ authorization: value }), url(), false);
+    // credentials = auth-scheme 1*SP token68: any number of spaces after the scheme
+    assert.equal(auth('Bearer  two-spaces'), 'two-spaces');
+    assert.equal(auth('BEARER upper'), 'upper');
+    // the scheme is the first word: a Basic (or unknown) credential is not a token
+    assert.equal(auth('Basic token abc'), null);
+    assert.equal(auth('Basic bearer abc'), null);
+    assert.equal(auth('XBearer abc'), null);
+    // one credential, no spaces inside: "a b" is not a token
+    assert.equal(auth('Bearer a b'), null);
+    assert.equal(auth('token a b'), null);
+  });
+
   it('takes the header, then Authorization, and ?token= only where allowed', () => {
     assert.equal(presentedToken(request({ 'x-layerwise-token': 'h' }), url('?token=q'), true), 'h');
     assert.equal(presentedToken(request({ authorization: 'Bearer b ' }), url(), false), 'b');
@@ -86,8 +105,10 @@ describe('origin checks', () => {
       refusal(() => checkOrigin(post({ origin: 'http://127.0.0.1:9999' }), false)).status,
       403
     );
+    assert.match(other.message, /another origin is refused/);
     for (const site of ['cross-site', 'same-site']) {
       const error = refusal(() => checkOrigin(post({ 'sec-fetch-site': site }), false));
+      assert.deepEqual([error.status, error.code], [403, 'cross-origin']);
       assert.match(error.message, new RegExp(`a ${site} request is refused`));
     }
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
@@ -107,9 +128,165 @@ describe('origin checks', () => {
       403
     );
   });
+
+  it('refuses an Origin when there is no Host to match it against', () => {
+    // HTTP/1.0 requests may omit Host: an origin then cannot be shown to be the panel's own
+    for (const origin of ['http://127.0.0.1:8888', 'null']) {
+      const error = refusal(() => checkOrigin(request({ origin }), false));
+      assert.deepEqual([error.status, error.code], [403, 'cross-origin']);
+      const ws = refusal(() => checkOrigin(request({ origin }), true));
+      assert.deepEqual([ws.status, ws.code], [403, 'cross-origin']);
+    }
+  });
+
+  it('passes a request without a method (not a state change)', () => {
+    const noMethod = { headers: { host: 'h' }, socket: {} } as unknown as IncomingMessage;
+    checkOrigin(noMethod, false);
+  });
 });
 
+/** Fake clock: setTimeout and Date advance only by `t.mock.timers.tick`. */
+function fakeClock(t: TestContext) {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+  return t.mock.timers;
+}
+
+/** Lets settled promises run their callbacks (setImmediate is not faked). */
+const flush = () => new Promise(resolve => setImmediate(resolve));
+
+/** A failure's reply: null until it is released. */
+function pending(reply: Promise<HttpError>): () => HttpError | null {
+  let error: HttpError | null = null;
+  void reply.then(e => {
+    error = e;
+  });
+  return () => error;
+}
+
+/** Asserts that the reply to one wrong token is held exactly `ms` milliseconds. */
+async function assertHeld(
+  t: TestContext,
+  backoff: AuthBackoff,
+  address: string,
+  ms: number
+): Promise<HttpError> {
+  const reply = pending(backoff.fail(address));
+  t.mock.timers.tick(ms - 1);
+  await flush();
+  assert.equal(reply(), null, `released before ${ms} ms`);
+  t.mock.timers.tick(1);
+  await flush();
+  const error = reply();
+  assert.ok(error, `not released after ${ms} ms`);
+  return error;
+}
+
+const tableSize = (backoff: AuthBackoff) =>
+  (backoff as unknown as { failures: Map<string, unknown> }).failures.size;
+
 describe('back-off', () => {
+  it('holds the n-th wrong token n steps, up to the cap', async t => {
+    fakeClock(t);
+    const backoff = new AuthBackoff({ stepMs: 7, maxDelayMs: 10, limit: 5, windowMs: 60_000 });
+    // 1 x 7 ms, then 2 x 7 = 14 ms and 3 x 7 = 21 ms, both capped at 10 ms
+    const first = await assertHeld(t, backoff, 'a', 7);
+    assert.deepEqual([first.status, first.code], [401, 'unauthorized']);
+    assert.match(first.message, /token is required/);
+    await assertHeld(t, backoff, 'a', 10);
+    await assertHeld(t, backoff, 'a', 10);
+    // another address starts again at one step
+    await assertHeld(t, backoff, 'b', 7);
+  });
+
+  it('slows down wrong tokens by default', async t => {
+    fakeClock(t);
+    const reply = pending(new AuthBackoff().fail('a'));
+    t.mock.timers.tick(50);
+    await flush();
+    assert.equal(reply(), null, 'a wrong token answered within 50 ms');
+    t.mock.timers.tick(10_000);
+    await flush();
+    assert.equal(reply()?.status, 401);
+  });
+
+  it('says how long to wait, in whole seconds rounded up', async t => {
+    fakeClock(t);
+    const backoff = new AuthBackoff({ stepMs: 1, maxDelayMs: 1, limit: 1, windowMs: 1500 });
+    await assertHeld(t, backoff, 'a', 1);
+    const locked = await backoff.fail('a');
+    assert.deepEqual([locked.status, locked.code], [429, 'too-many-failures']);
+    assert.match(locked.message, /wrong token/);
+    assert.match(locked.message, /wait 2 s$/);
+  });
+
+  it('forgets an address quiet for exactly the window, not a millisecond less', async t => {
+    fakeClock(t);
+    const backoff = new AuthBackoff({ stepMs: 1, maxDelayMs: 1, limit: 1, windowMs: 1000 });
+    await assertHeld(t, backoff, 'a', 1); // a failure at 0 ms, answered at 1 ms
+    t.mock.timers.tick(998); // 999 ms after it: still within the window
+    assert.equal((await backoff.fail('a')).status, 429);
+    t.mock.timers.tick(1000); // quiet for the whole window since that 429
+    const forgotten = await assertHeld(t, backoff, 'a', 1);
+    assert.equal(forgotten.status, 401);
+  });
+
+  it('refuses a missing token with 401 unauthorized, without counting it', async () => {
+    const backoff = new AuthBackoff({ stepMs: 1, maxDelayMs: 1, limit: 0 });
+    const error = await authenticate(request({}), url(), TOKEN, backoff, false).then(
+      () => assert.fail('accepted no token'),
+      (e: unknown) => e as HttpError
+    );
+    assert.deepEqual([error.status, error.code], [401, 'unauthorized']);
+    assert.match(error.message, /token is required/);
+    assert.equal(tableSize(backoff), 0);
+  });
+
+  it('backs off a request whose socket has no address, all such in one bucket', async t => {
+    fakeClock(t);
+    const backoff = new AuthBackoff({ stepMs: 1, maxDelayMs: 1, limit: 1, windowMs: 1000 });
+    const noAddress = () =>
+      ({ headers: { 'x-layerwise-token': 'wrong' }, socket: {} }) as unknown as IncomingMessage;
+    const first = pending(
+      authenticate(noAddress(), url(), TOKEN, backoff, false).then(
+        () => assert.fail('accepted a wrong token'),
+        (e: unknown) => e as HttpError
+      )
+    );
+    t.mock.timers.tick(1);
+    await flush();
+    assert.equal(first()?.status, 401);
+    await assert.rejects(authenticate(noAddress(), url(), TOKEN, backoff, false), { status: 429 });
+  });
+
+  it('drops expired addresses once the table holds 1000, and keeps live ones', async t => {
+    fakeClock(t);
+    const windowMs = 1000;
+    const backoff = new AuthBackoff({ stepMs: 1, maxDelayMs: 1, limit: 1, windowMs });
+    const replies: Promise<HttpError>[] = [];
+    for (let i = 0; i < 999; i++) {
+      replies.push(backoff.fail(`10.0.${i >> 8}.${i & 255}`));
+    }
+    t.mock.timers.tick(1);
+    await Promise.all(replies);
+    assert.equal(tableSize(backoff), 999);
+    // quiet for exactly the window: all 999 are expired, and the 1000th address prunes them
+    t.mock.timers.tick(windowMs - 1);
+    await assertHeld(t, backoff, 'new', 1);
+    assert.equal(tableSize(backoff), 1);
+
+    // 1000 live addresses, one of them locked: pruning keeps every one
+    assert.equal((await backoff.fail('new')).status, 429);
+    for (let i = 0; i < 999; i++) {
+      replies.push(backoff.fail(`10.1.${i >> 8}.${i & 255}`));
+    }
+    t.mock.timers.tick(1);
+    await Promise.all(replies);
+    assert.equal(tableSize(backoff), 1000);
+    t.mock.timers.tick(windowMs - 10);
+    assert.equal((await backoff.fail('new')).status, 429, 'a locked address was forgotten');
+    assert.equal(tableSize(backoff), 1000);
+  });
+
   it('answers each wrong token later, then 429, and never holds back the right one', async () => {
     const backoff = new AuthBackoff({ stepMs: 40, maxDelayMs: 100, limit: 3, windowMs: 60_000 });
     const wrong = request({ 'x-layerwise-token': 'wrong' });
