@@ -10,6 +10,7 @@ export default tseslint.config(
       'lib/**',
       'build/**',
       'layerwise/labextension/**',
+      'layerwise/backend/**',
       '.venv/**',
       'ui-tests/node_modules/**',
       'ui-tests/test-results/**',

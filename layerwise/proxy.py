@@ -10,7 +10,8 @@ The backend moves to an empty working directory of its own at start (jupyter-ser
 no setting for it), so nothing below Jupyter's folder is within reach of a relative path.
 
 When Node.js or the built backend cannot be found, a small placeholder server answers every
-request with 503 and a message saying what to install, instead of a bare proxy error.
+request with 503 and a message saying what to install (the panel shows the message), instead
+of a bare proxy error. Which Node runs is layerwise/node.py's choice, logged at start.
 """
 
 from __future__ import annotations
@@ -18,49 +19,21 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import secrets
-import shutil
-import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from .node import BackendUnavailable, find_node
+
 TOKEN_HEADER = "X-Layerwise-Token"
-MIN_NODE_MAJOR = 20
 PACKAGE_DIR = Path(__file__).resolve().parent
 log = logging.getLogger("layerwise.proxy")
-
-
-class BackendUnavailable(Exception):
-    """Node.js or the backend's JavaScript is missing; the message says what to do."""
 
 
 def _escape(text: str) -> str:
     """jupyter-server-proxy formats every string with {port} etc.; keep braces literal."""
     return text.replace("{", "{{").replace("}", "}}")
-
-
-def find_node() -> str:
-    node = os.environ.get("LAYERWISE_NODE") or shutil.which("node")
-    if not node:
-        raise BackendUnavailable(
-            "Node.js was not found: the Layerwise backend needs Node.js "
-            f">= {MIN_NODE_MAJOR} on the PATH of the Jupyter server (or set LAYERWISE_NODE "
-            "to its path), then restart Jupyter"
-        )
-    try:
-        version = subprocess.run(
-            [node, "--version"], capture_output=True, text=True, timeout=20, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError) as error:
-        raise BackendUnavailable(f"{node} does not run: {error}") from error
-    match = re.match(r"v(\d+)\.", version)
-    if not match or int(match.group(1)) < MIN_NODE_MAJOR:
-        raise BackendUnavailable(
-            f"{node} is Node.js {version}; the Layerwise backend needs >= {MIN_NODE_MAJOR}"
-        )
-    return node
 
 
 def backend_command(node: str) -> list[str]:
@@ -104,12 +77,14 @@ def setup_backend() -> dict:
     def command() -> list[str]:
         try:
             node = find_node()
-            cmd = backend_command(node)
+            cmd = backend_command(node.path)
         except BackendUnavailable as problem:
             log.error("Layerwise backend unavailable: %s", problem)
             environment["LAYERWISE_UNAVAILABLE"] = _escape(str(problem))
             return [sys.executable, "-m", "layerwise.proxy", "--unavailable", "--port", "{port}"]
         environment.pop("LAYERWISE_UNAVAILABLE", None)
+        # A warning, because Jupyter prints only warnings and up from loggers it does not own.
+        log.warning("Layerwise backend runs on %s", node.describe())
         return [_escape(part) for part in cmd] + ["--host", "127.0.0.1", "--port", "{port}"]
 
     return {

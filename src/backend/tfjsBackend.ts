@@ -160,7 +160,9 @@ async function activate(kind: BackendKind, env: NodeJS.ProcessEnv): Promise<stri
     }
   } else if (kind === 'wasm') {
     try {
-      load('@tensorflow/tfjs-backend-wasm');
+      // A static specifier, so that the wheel's bundle carries the backend (load() is opaque to
+      // esbuild) and it registers into the bundle's own copy of tfjs.
+      await import('@tensorflow/tfjs-backend-wasm');
     } catch (error) {
       return `@tensorflow/tfjs-backend-wasm could not be loaded: ${firstLine(error)}`;
     }
