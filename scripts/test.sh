@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check: set-up (idempotent), formatting and lint, type checks, the engine, CLI and
 # backend tests (node's test runner), the Python tests (pytest, real kernels and servers), and
-# the UI tests (Galata, real JupyterLab in Debian's chromium). Stops at the first failure.
+# the UI tests (Galata, real JupyterLab in Debian's chromium), and the wheel installed into a
+# fresh venv outside the repository (scripts/test-wheel.sh). Stops at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --with-browser
@@ -27,3 +28,6 @@ python -m pytest -q
 
 section "UI tests"
 (cd ui-tests && npx playwright test)
+
+section "the wheel, installed outside the repository"
+bash scripts/test-wheel.sh

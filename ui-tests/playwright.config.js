@@ -41,15 +41,18 @@ module.exports = {
       ]
     }
   },
-  webServer: {
-    command: `jupyter lab --config jupyter_server_test_config.py`,
-    url: `http://localhost:${port}/lab`,
-    timeout: 3 * 60 * 1000,
-    reuseExistingServer: !process.env.CI,
-    env: {
-      ...process.env,
-      PATH: `${venvBin}${path.delimiter}${process.env.PATH}`,
-      LAYERWISE_UI_PORT: port
-    }
-  }
+  // scripts/test-wheel.sh starts JupyterLab itself, from the wheel's venv outside the repository.
+  webServer: process.env.LAYERWISE_UI_SERVER_RUNNING
+    ? undefined
+    : {
+        command: `jupyter lab --config jupyter_server_test_config.py`,
+        url: `http://localhost:${port}/lab`,
+        timeout: 3 * 60 * 1000,
+        reuseExistingServer: !process.env.CI,
+        env: {
+          ...process.env,
+          PATH: `${venvBin}${path.delimiter}${process.env.PATH}`,
+          LAYERWISE_UI_PORT: port
+        }
+      }
 };

@@ -9,7 +9,9 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import { summarisePdf } from './pdf';
 
-const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
+// scripts/test-wheel.sh points this at a copy outside the repository.
+const EXAMPLES =
+  process.env.LAYERWISE_UI_EXAMPLES ?? path.resolve(__dirname, '..', '..', 'examples');
 const DEMO = path.join(EXAMPLES, 'demo.ipynb');
 const TORCH_DEMO = path.join(EXAMPLES, 'pytorch_demo.ipynb');
 /** The model cell of both example notebooks. */

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The wheel as a user gets it (issue 12): builds it (npm run build:wheel), installs it into a
+# fresh venv outside the repository with its dependencies from PyPI, then, from a folder outside
+# the repository and with none of the repository on PATH: `layerwise demo` writes its result,
+# `jupyter labextension list` shows the extension enabled, and the Galata demo-notebook test
+# (right-click, analyze, figures, exports) runs against a JupyterLab started from that venv in a
+# folder holding only a copy of the notebook. Only the test driver (ui-tests/) runs from here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+export PATH=$root/.venv/bin:$PATH
+port=${LAYERWISE_WHEEL_UI_PORT:-8897}
+
+step() { echo "==> $*" >&2; }
+fail() { echo "test-wheel: $*" >&2; exit 1; }
+locked() { grep -i "^$1==" requirements.lock; }
+
+step "building the wheel"
+rm -rf dist
+npm run --silent build:wheel >/dev/null
+wheel=$(ls dist/layerwise-*.whl)
+echo "$wheel: $(du -h "$wheel" | cut -f1)"
+
+tmp=$(mktemp -d /tmp/layerwise-wheel-XXXXXX)
+server=
+cleanup() {
+  if [[ -n $server ]]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# The venv's own bin, then the caller's PATH without anything inside the repository (its
+# .venv, node_modules/.bin): Node >= 20 must come from the system, as for a user.
+outside_path=$tmp/venv/bin
+IFS=: read -ra entries <<<"$PATH"
+for entry in "${entries[@]}"; do
+  [[ $entry == "$root"* || -z $entry ]] || outside_path+=:$entry
+done
+run_outside() { (cd "$tmp/work" && env -u PYTHONPATH -u VIRTUAL_ENV PATH="$outside_path" "$@"); }
+
+step "installing the wheel into a fresh venv ($tmp/venv)"
+python3 -m venv "$tmp/venv"
+started=$SECONDS
+# JupyterLab, and what the demo notebook's kernel needs (Keras, scikit-learn), at the
+# repository's locked versions; layerwise's own dependencies resolve from PyPI.
+"$tmp/venv/bin/pip" install --quiet "$wheel" "$(locked jupyterlab)" "$(locked tensorflow_cpu)" \
+  "$(locked scikit-learn)" 2>&1 | grep -v "^WARNING: Location" || true
+"$tmp/venv/bin/python" -c 'import layerwise' || fail "the install failed"
+echo "installed in $((SECONDS - started)) s"
+mkdir -p "$tmp/work"
+
+step "layerwise demo, from the wheel"
+started=$SECONDS
+run_outside layerwise demo --out "$tmp/demo" --samples 2
+echo "demo in $((SECONDS - started)) s"
+run_outside python - "$tmp/demo/result.json" <<'PY'
+import json, sys
+
+result = json.load(open(sys.argv[1]))
+print(f"result.json: {len(result['samples'])} samples on {result['runtime']['backend']}")
+assert len(result["samples"]) == 2, "expected the 2 samples asked for"
+# Native TensorFlow would mean the repository's node_modules were reached.
+assert result["runtime"]["backend"].startswith("wasm"), "expected the wheel's WASM backend"
+PY
+
+step "jupyter labextension list"
+run_outside jupyter labextension list 2>&1 | tee "$tmp/labextensions.txt"
+grep -Eq 'layerwise .*enabled.*OK' "$tmp/labextensions.txt" || fail "the extension is not enabled"
+
+step "the demo notebook in JupyterLab from the wheel (Galata)"
+mkdir -p "$tmp/lab/root"
+cp examples/demo.ipynb ui-tests/jupyter_server_test_config.py "$tmp/lab/"
+(cd "$tmp/lab" && env -u PYTHONPATH -u VIRTUAL_ENV PATH="$outside_path" \
+  LAYERWISE_UI_PORT=$port JUPYTERLAB_GALATA_ROOT_DIR="$tmp/lab/root" \
+  jupyter lab --config jupyter_server_test_config.py >"$tmp/lab/server.log" 2>&1) &
+server=$!
+for _ in $(seq 120); do
+  curl -sf "http://localhost:$port/lab" >/dev/null && break
+  kill -0 "$server" 2>/dev/null || { cat "$tmp/lab/server.log" >&2; fail "JupyterLab did not start"; }
+  sleep 1
+done
+(cd ui-tests && LAYERWISE_UI_SERVER_RUNNING=1 LAYERWISE_UI_PORT=$port LAYERWISE_UI_EXAMPLES=$tmp/lab \
+  npx playwright test -g 'analyze the demo model') || { tail -n 40 "$tmp/lab/server.log" >&2; exit 1; }
+grep -h "Layerwise backend runs on" "$tmp/lab/server.log" || true
+step "the wheel works outside the repository"
