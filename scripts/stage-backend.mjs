@@ -2,10 +2,11 @@
 // runs from in the repository, so the code finds everything at the same relative paths:
 //
 //   bin/layerwise.js              the launcher, as in the repository
-//   build/backend/cli/index.js    the CLI and server, one esbuild bundle (tfjs and its WASM
-//                                 backend included), with the worker threads' bundles beside
-//                                 it (startWorker loads them from the bundle's folder) and the
-//                                 tfjs WASM binaries (their loader looks in __dirname)
+//   build/backend/cli/index.js    the CLI and server, one esbuild bundle (tfjs, its WASM
+//                                 backend and tfjs-node's JavaScript included), with the worker
+//                                 threads' bundles beside it (startWorker loads them from the
+//                                 bundle's folder), the tfjs WASM binaries (their loader looks
+//                                 in __dirname) and tfjs-node's binding
 //   package.json                  name and version (the CLI and the server report it)
 //   examples/demo/                the demo's spec, model and data (layerwise demo)
 //   node_modules/                 what cannot be bundled: onnxruntime-node (a native addon it
@@ -34,6 +35,18 @@ function copyModule(name, files) {
   }
 }
 
+// tfjs-node inside the bundle, its binding beside it: see src/backend/nativePackages.wheel.ts.
+const wheelModule = join(root, 'src', 'backend', 'nativePackages.wheel.ts');
+const wheelNativePackages = {
+  name: 'wheel-native-packages',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^\.\/nativePackages$/ }, ({ importer }) =>
+      importer.endsWith('tfjsBackend.ts') ? { path: wheelModule } : undefined
+    );
+    bundler.onResolve({ filter: /^@mapbox\/node-pre-gyp$/ }, () => ({ path: wheelModule }));
+  }
+};
+
 rmSync(out, { recursive: true, force: true });
 mkdirSync(bundleDir, { recursive: true });
 
@@ -48,9 +61,8 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  // tfjs-node is loaded through a require created at run time, so it is never bundled: the
-  // wheel runs on WASM and ONNX Runtime (docs/native-tensorflow.md for the native backend).
   external: ['onnxruntime-node', 'plotly.js-cartesian-dist-min/*', 'tsx/cjs'],
+  plugins: [wheelNativePackages],
   logLevel: 'warning'
 });
 
@@ -63,6 +75,21 @@ for (const name of [
   copy(join(wasmDir, name), join('build', 'backend', 'cli', name));
 }
 
+// Built by scripts/build-tfjs-native.sh (setup.sh) against the venv's TensorFlow wheel. Its
+// RUNPATH names that venv's folder; in the wheel it must name the TensorFlow installed beside
+// layerwise in site-packages, so the string is rewritten in place (shorter, NUL-padded: the
+// dynamic section points at its start).
+const bindingBytes = readFileSync(
+  join(modules, '@tensorflow', 'tfjs-node', 'lib', 'napi-v8', 'tfjs_binding.node')
+);
+const runpath = /[^\0]*\$ORIGIN\/\.\.\/\.\.\/deps\/lib/.exec(bindingBytes.toString('latin1'));
+const sitePackagesTensorflow = '$ORIGIN/../../../../../tensorflow';
+if (!runpath || runpath[0].length < sitePackagesTensorflow.length) {
+  throw new Error("tfjs_binding.node: no RUNPATH of scripts/build-tfjs-native.sh's form");
+}
+bindingBytes.fill(0, runpath.index, runpath.index + runpath[0].length);
+bindingBytes.write(sitePackagesTensorflow, runpath.index, 'latin1');
+writeFileSync(join(bundleDir, 'tfjs_binding.node'), bindingBytes, { mode: 0o755 });
 copy('bin/layerwise.js');
 const { name, version, license } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 writeFileSync(

@@ -44,27 +44,29 @@ run_outside() { (cd "$tmp/work" && env -u PYTHONPATH -u VIRTUAL_ENV PATH="$outsi
 step "installing the wheel into a fresh venv ($tmp/venv)"
 python3 -m venv "$tmp/venv"
 started=$SECONDS
-# JupyterLab, and what the demo notebook's kernel needs (Keras, scikit-learn), at the
-# repository's locked versions; layerwise's own dependencies resolve from PyPI.
-"$tmp/venv/bin/pip" install --quiet "$wheel" "$(locked jupyterlab)" "$(locked tensorflow_cpu)" \
-  "$(locked scikit-learn)" 2>&1 | grep -v "^WARNING: Location" || true
+# With [tensorflow] (the native backend, and Keras for the demo notebook's kernel), JupyterLab
+# and scikit-learn at the repository's locked versions; the rest resolves from PyPI.
+"$tmp/venv/bin/pip" install --quiet "$wheel[tensorflow]" "$(locked jupyterlab)" \
+  "$(locked tensorflow_cpu)" "$(locked scikit-learn)" 2>&1 | grep -v "^WARNING: Location" || true
 "$tmp/venv/bin/python" -c 'import layerwise' || fail "the install failed"
 echo "installed in $((SECONDS - started)) s"
 mkdir -p "$tmp/work"
 
-step "layerwise demo, from the wheel"
-started=$SECONDS
-run_outside layerwise demo --out "$tmp/demo" --samples 2
-echo "demo in $((SECONDS - started)) s"
-run_outside python - "$tmp/demo/result.json" <<'PY'
+# The native backend (the [tensorflow] extra), then the one every install has.
+for backend in tensorflow wasm; do
+  step "layerwise demo --backend $backend, from the wheel"
+  started=$SECONDS
+  run_outside layerwise demo --out "$tmp/demo-$backend" --samples 2 --backend $backend
+  echo "demo on $backend in $((SECONDS - started)) s"
+  run_outside python - "$tmp/demo-$backend/result.json" $backend <<'PY'
 import json, sys
 
 result = json.load(open(sys.argv[1]))
 print(f"result.json: {len(result['samples'])} samples on {result['runtime']['backend']}")
 assert len(result["samples"]) == 2, "expected the 2 samples asked for"
-# Native TensorFlow would mean the repository's node_modules were reached.
-assert result["runtime"]["backend"].startswith("wasm"), "expected the wheel's WASM backend"
+assert result["runtime"]["backend"].startswith(sys.argv[2]), f"expected {sys.argv[2]}"
 PY
+done
 
 step "jupyter labextension list"
 run_outside jupyter labextension list 2>&1 | tee "$tmp/labextensions.txt"
@@ -73,7 +75,8 @@ grep -Eq 'layerwise .*enabled.*OK' "$tmp/labextensions.txt" || fail "the extensi
 step "the demo notebook in JupyterLab from the wheel (Galata)"
 mkdir -p "$tmp/lab/root"
 cp examples/demo.ipynb ui-tests/jupyter_server_test_config.py "$tmp/lab/"
-(cd "$tmp/lab" && env -u PYTHONPATH -u VIRTUAL_ENV PATH="$outside_path" \
+# exec: $server is JupyterLab itself, so the clean-up stops it (it stops its kernel and backend).
+(cd "$tmp/lab" && exec env -u PYTHONPATH -u VIRTUAL_ENV PATH="$outside_path" \
   LAYERWISE_UI_PORT=$port JUPYTERLAB_GALATA_ROOT_DIR="$tmp/lab/root" \
   jupyter lab --config jupyter_server_test_config.py >"$tmp/lab/server.log" 2>&1) &
 server=$!

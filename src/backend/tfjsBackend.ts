@@ -18,6 +18,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from './cli/errors';
+import {
+  NATIVE_PACKAGES,
+  nativeBindingPath,
+  rebuildHint,
+  requireNativePackage,
+  type NativeKind
+} from './nativePackages';
+
+export { nativeBindingPath } from './nativePackages';
 
 export const BACKEND_PREFERENCES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
@@ -43,12 +52,6 @@ export interface SelectOptions {
 }
 
 const FALLBACK_ORDER: BackendKind[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-
-const NATIVE_PACKAGES = {
-  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
-  tensorflow: '@tensorflow/tfjs-node'
-} as const;
-type NativeKind = keyof typeof NATIVE_PACKAGES;
 
 const load = createRequire(__filename);
 
@@ -99,20 +102,6 @@ function gpuVisible(env: NodeJS.ProcessEnv): boolean {
   }
 }
 
-/** The path tfjs-node's index.js loads its binding from (null if the package is missing). */
-export function nativeBindingPath(kind: NativeKind): string | null {
-  let packageJson: string;
-  try {
-    packageJson = load.resolve(`${NATIVE_PACKAGES[kind]}/package.json`);
-  } catch {
-    return null;
-  }
-  const preGyp = createRequire(packageJson)('@mapbox/node-pre-gyp') as {
-    find: (packageJsonPath: string) => string;
-  };
-  return preGyp.find(packageJson);
-}
-
 /** Loads a native package; returns why it cannot be used, or null when it is ready. */
 function loadNative(kind: NativeKind, env: NodeJS.ProcessEnv): string | null {
   const name = NATIVE_PACKAGES[kind];
@@ -129,9 +118,8 @@ function loadNative(kind: NativeKind, env: NodeJS.ProcessEnv): string | null {
   if (kind === 'tensorflow-gpu' && !gpuVisible(env)) {
     return `${name}: no GPU is visible`;
   }
-  const build = `scripts/build-tfjs-native.sh${kind === 'tensorflow-gpu' ? ' --gpu' : ''}`;
   if (!existsSync(binding)) {
-    return `${name}: its native binding is not built (run ${build})`;
+    return `${name}: its native binding is not built (${rebuildHint(kind)})`;
   }
   // TensorFlow reads these from the real environment when its library loads; a user's own
   // settings win.
@@ -141,9 +129,9 @@ function loadNative(kind: NativeKind, env: NodeJS.ProcessEnv): string | null {
   try {
     // The binding alone first: if it cannot load, tfjs-node has not registered its kernels yet.
     load(binding);
-    load(name);
+    requireNativePackage(kind);
   } catch (error) {
-    return `${name} failed to load (rerun ${build}): ${firstLine(error)}`;
+    return `${name} failed to load (${rebuildHint(kind)}): ${firstLine(error)}`;
   }
   if (tf.findBackendFactory('tensorflow') === null) {
     return `${name} registered into another copy of @tensorflow/tfjs; align their versions`;
