@@ -41,3 +41,19 @@ test('sends X-Layerwise-Request: 1 with every request', async () => {
   }
   assert.equal(seen[1].headers.get('content-type'), 'application/json');
 });
+
+test("without Node, the panel gets the proxy placeholder's message, not a bare 503", async () => {
+  // The body layerwise/proxy.py's placeholder answers every request with.
+  const message =
+    "the Layerwise backend needs Node.js >= 20 and found none: install Node.js >= 20 with pip install 'layerwise[node]'";
+  const body = JSON.stringify({ error: { code: 'backend-unavailable', message } });
+  const settings = ServerConnection.makeSettings({
+    baseUrl: 'http://jupyter.example/',
+    wsUrl: 'ws://jupyter.example/',
+    token: '',
+    fetch: async () => new Response(body, { status: 503 }),
+    Request,
+    Headers
+  });
+  await assert.rejects(new BackendClient(settings).health(), { message });
+});
