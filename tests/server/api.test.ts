@@ -55,9 +55,13 @@ async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void
   }
 }
 
-/** Polls until the job's forward passes run (its start-up and probes are behind it). */
+/**
+ * Polls until the job's forward passes or its solves run (its start-up and probes are behind
+ * it). A small model's passes can end between two polls, and its solves follow them.
+ */
 async function untilPasses(client: Client, jobId: string): Promise<void> {
-  for (let i = 0; (await client.job(jobId)).progress?.stage !== 'passes'; i++) {
+  const computing = (stage?: string) => stage === 'passes' || stage === 'solves';
+  for (let i = 0; !computing((await client.job(jobId)).progress?.stage); i++) {
     assert.ok(i < 600, `job ${jobId} never reached its passes`);
     await new Promise(resolve => setTimeout(resolve, 50));
   }
