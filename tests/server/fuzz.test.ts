@@ -291,19 +291,34 @@ it('answers hundreds of malformed requests with 4xx and a message, and keeps wor
   const host = new URL(backend.url).host;
   const byClass = new Map<string, number>();
   const problems: string[] = [];
+  let resent = 0;
   const started = Date.now();
 
   const send = async (request: Fuzzed): Promise<void> => {
     const head =
       `${request.method} ${request.target} HTTP/1.1\r\nHost: ${host}\r\n` +
       `${request.headers.join('\r\n')}\r\n\r\n`;
-    const reply = await rawRequest(
-      backend.url,
-      Buffer.concat([Buffer.from(head, 'latin1'), request.body]),
-      10_000,
-      // An accepted WebSocket stays open: its first frame is the whole answer.
-      text => text.startsWith('HTTP/1.1 101') && text.includes('snapshot')
-    );
+    const attempt = () =>
+      rawRequest(
+        backend.url,
+        Buffer.concat([Buffer.from(head, 'latin1'), request.body]),
+        10_000,
+        // An accepted WebSocket stays open: its first frame is the whole answer.
+        text => text.startsWith('HTTP/1.1 101') && text.includes('snapshot')
+      );
+    let reply: Awaited<ReturnType<typeof rawRequest>>;
+    try {
+      reply = await attempt();
+    } catch (error) {
+      // The server may answer and close while this client still sends the body; the reset
+      // that follows can drop the answer here before it is read (TCP), so such a request is
+      // sent once more, and must be answered then.
+      if (!['EPIPE', 'ECONNRESET'].includes((error as NodeJS.ErrnoException).code ?? '')) {
+        throw error;
+      }
+      resent++;
+      reply = await attempt();
+    }
     const label = `${request.method} ${request.target.slice(0, 80)}`;
     const statusClass = reply.status === 0 ? 'none' : `${Math.floor(reply.status / 100)}xx`;
     byClass.set(statusClass, (byClass.get(statusClass) ?? 0) + 1);
@@ -337,7 +352,8 @@ it('answers hundreds of malformed requests with 4xx and a message, and keeps wor
       [...byClass]
         .sort()
         .map(([k, v]) => `${k} ${v}`)
-        .join(', ')
+        .join(', ') +
+      `; sent again after a reset: ${resent}`
   );
   assert.deepEqual(problems, []);
   assert.equal(backend.process.exitCode, null, 'the backend is still running');

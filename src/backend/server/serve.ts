@@ -275,10 +275,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         'the request is not valid HTTP'
       ];
       const body = JSON.stringify({ error: { code: 'bad-request', message } });
-      socket.write(
+      // end(), not destroy(): the answer is flushed before the close. Closing at once with the
+      // client's unread input makes the kernel reset the connection, and a reset can drop
+      // the answer on the client's side before it reads it.
+      socket.end(
         `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
       );
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
     }
     socket.destroy();
   });
