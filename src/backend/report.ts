@@ -72,7 +72,7 @@ export function reportFigures(result: AnalysisResult): IReportFigure[] {
   ];
 }
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(
     /[&<>"']/g,
     c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string
@@ -136,6 +136,11 @@ function headerTable(result: AnalysisResult): string {
   if (optimum !== null) {
     rows.splice(3, 0, ['optimum', optimum]);
   }
+  return keyValueRows(rows);
+}
+
+/** A header table's rows: each key and value as escaped text. */
+export function keyValueRows(rows: [string, string][]): string {
   return rows
     .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`)
     .join('\n');

@@ -10,7 +10,7 @@ import { comparisonFigure, KIND_LABEL, plotHeight } from '../../figures/builders
 import { paperTheme } from '../../figures/theme';
 import { AnalysisResult, ComparisonFile, SCHEMA_VERSION } from '../../protocol/result';
 import {
-  escapeHtml,
+  keyValueRows,
   figureGrid,
   REFERENCE_SWITCH,
   renderPage,
@@ -108,9 +108,7 @@ export function renderComparison(
   const hasSpread = file.rows.some(r => r.spread !== null);
   return renderPage({
     title: 'Layerwise comparison of two models',
-    header: `<table>${rows
-      .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`)
-      .join('\n')}</table>`,
+    header: `<table>${keyValueRows(rows)}</table>`,
     body: `<h2>Shared interactions</h2>
 <p>IoU of the two models' salient interaction sets at each layer pair, averaged over samples${
       hasSpread
