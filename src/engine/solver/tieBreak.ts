@@ -12,8 +12,6 @@
  * steps, so any language reproduces it bit for bit.
  */
 
-export const TIE_BREAK_RULE = 'mix-hash';
-
 /** murmur3's 32-bit finaliser: a bijection on 32-bit integers that mixes every bit. */
 function fmix32(x: number): number {
   x ^= x >>> 16;
