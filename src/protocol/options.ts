@@ -23,9 +23,10 @@ export const SolverOptions = z.object({
   maxRounds: z.number().int().positive().default(8),
   /**
    * `exact`: also bounds each solve by time; a solve stopped there keeps its certified gap
-   * and is reported like one stopped at the pivot bound.
+   * and is reported like one stopped at the pivot bound. Unset: 20 s at n = 12, halved per
+   * variable fewer and doubled per variable more, never below 5 s (solver/exact.ts).
    */
-  maxSeconds: z.number().positive().default(20),
+  maxSeconds: z.number().positive().optional(),
   /**
    * `exact`: which of the LP's many optima is returned (method.md 3a). mix-hash: the
    * canonical one, least sum h(S) |I(S)| among the sparsest (h: solver/tieBreak.ts); none: whichever vertex the

@@ -24,6 +24,16 @@ import { tieBreakCosts } from './tieBreak';
  */
 const MIN_PIVOTS = 50_000;
 
+/**
+ * The time bound where the options set none: 20 s at n = 12, scaled by 2^(n - 12) (a pivot's
+ * cost grows about 2x per variable), at least 5 s. At n = 10 the demo's slowest solve that
+ * converges takes 3.4 s (bench/RESULTS.md); its one collapsed-bound problem would otherwise
+ * run for the full 20 s to a result that is warned about either way.
+ */
+export function defaultMaxSeconds(n: number): number {
+  return Math.max(5, 20 * 2 ** (n - 12));
+}
+
 export interface ExactSettings {
   kappaFactor: number;
   kappaReference: KappaReference;
@@ -36,8 +46,8 @@ export interface ExactSettings {
   maxRounds: number;
   /** Overrides maxRounds with a pivot count. */
   maxPivots?: number;
-  /** Bounds the work by time too: the solve stops after this many seconds. */
-  maxSeconds: number;
+  /** Bounds the work by time too: the solve stops after this many seconds (default below). */
+  maxSeconds?: number;
   /** mix-hash: the canonical optimum (method.md 3a); none: the pivoting rule's vertex. */
   tieBreak: 'mix-hash' | 'none';
   /** mix-hash: also the optima of this many other hashes (variants 1..alternatives). */
@@ -167,7 +177,7 @@ export function solveExact(
     secondCost,
     {
       maxPivots: settings.maxPivots ?? Math.max(settings.maxRounds * size, MIN_PIVOTS),
-      deadline: started + 1000 * settings.maxSeconds
+      deadline: started + 1000 * (settings.maxSeconds ?? defaultMaxSeconds(Math.log2(size)))
     },
     start,
     alternativeCosts
