@@ -94,8 +94,10 @@ describe('linear probe', () => {
     assert.ok(probe.report.heldOutAccuracy < 0.8);
   });
 
+  // 3 and 6 classes: the typed fitter's logits in blocks of four and one at a time
   for (const [optimizer, classes] of [
     ['adam', 3],
+    ['adam', 6],
     ['sgd', 2]
   ] as const) {
     it(`takes the same ${optimizer} steps in typed arrays as in tfjs (${classes} classes)`, async () => {
