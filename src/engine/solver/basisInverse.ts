@@ -2,6 +2,10 @@
  * The explicit inverse of the dual simplex's core matrix K (tight rows x basic terms, k x k,
  * entries 0/+-1), kept up to date in O(k^2) per pivot. Rows of the inverse follow the basic
  * terms' order, columns the tight rows' order; element (j, i) is at j * capacity + i.
+ *
+ * The O(k^2) loops take two rows of the inverse per pass, so each element of the vector they
+ * share is loaded once for both: a pivot's time at n = 10 is about a third in these loops.
+ * Each element's arithmetic is the same as row by row.
  */
 export class BasisInverse {
   size = 0;
@@ -20,7 +24,21 @@ export class BasisInverse {
   /** x = K^-1 b (b over tight rows, x over basic terms). */
   solve(b: Float64Array, x: Float64Array): void {
     const { size, capacity, data } = this;
-    for (let j = 0; j < size; j++) {
+    let j = 0;
+    for (; j + 1 < size; j += 2) {
+      const row0 = j * capacity;
+      const row1 = row0 + capacity;
+      let total0 = 0;
+      let total1 = 0;
+      for (let i = 0; i < size; i++) {
+        const bi = b[i];
+        total0 += data[row0 + i] * bi;
+        total1 += data[row1 + i] * bi;
+      }
+      x[j] = total0;
+      x[j + 1] = total1;
+    }
+    if (j < size) {
       let total = 0;
       const row = j * capacity;
       for (let i = 0; i < size; i++) {
@@ -47,13 +65,29 @@ export class BasisInverse {
   solveTransposed(c: Float64Array, y: Float64Array): void {
     const { size, capacity, data } = this;
     y.fill(0, 0, size);
+    let pending = -1;
     for (let j = 0; j < size; j++) {
-      const factor = c[j];
-      if (factor !== 0) {
-        const row = j * capacity;
-        for (let i = 0; i < size; i++) {
-          y[i] += factor * data[row + i];
-        }
+      if (c[j] === 0) {
+        continue;
+      }
+      if (pending < 0) {
+        pending = j;
+        continue;
+      }
+      const factor0 = c[pending];
+      const factor1 = c[j];
+      const row0 = pending * capacity;
+      const row1 = j * capacity;
+      for (let i = 0; i < size; i++) {
+        y[i] = y[i] + factor0 * data[row0 + i] + factor1 * data[row1 + i];
+      }
+      pending = -1;
+    }
+    if (pending >= 0) {
+      const factor = c[pending];
+      const row = pending * capacity;
+      for (let i = 0; i < size; i++) {
+        y[i] += factor * data[row + i];
       }
     }
   }
@@ -76,7 +110,21 @@ export class BasisInverse {
     const k = this.size;
     this.reserve(k + 1);
     const { capacity, data } = this;
-    for (let j = 0; j < k; j++) {
+    let j = 0;
+    for (; j + 1 < k; j += 2) {
+      const scaled0 = w[j] / schur;
+      const scaled1 = w[j + 1] / schur;
+      const row0 = j * capacity;
+      const row1 = row0 + capacity;
+      for (let i = 0; i < k; i++) {
+        const ui = u[i];
+        data[row0 + i] += scaled0 * ui;
+        data[row1 + i] += scaled1 * ui;
+      }
+      data[row0 + k] = -scaled0;
+      data[row1 + k] = -scaled1;
+    }
+    if (j < k) {
       const scaled = w[j] / schur;
       const row = j * capacity;
       for (let i = 0; i < k; i++) {
@@ -101,30 +149,35 @@ export class BasisInverse {
     for (let i = 0; i < size; i++) {
       data[pivotRow + i] /= pivot;
     }
-    for (let j = 0; j < size; j++) {
-      const factor = w[j];
-      if (j !== j0 && factor !== 0) {
-        const row = j * capacity;
-        for (let i = 0; i < size; i++) {
-          data[row + i] -= factor * data[pivotRow + i];
-        }
-      }
-    }
+    this.subtractMultiples(j0, j => w[j]);
   }
 
   /** Tight row i0 is replaced by a row b (over basic terms); u = b^T K^-1. */
   replaceRow(i0: number, u: Float64Array): void {
     const { size, capacity, data } = this;
     const pivot = u[i0];
-    for (let j = 0; j < size; j++) {
+    // column i0 is overwritten after each pass, so the passes need not skip it
+    let j = 0;
+    for (; j + 1 < size; j += 2) {
+      const row0 = j * capacity;
+      const row1 = row0 + capacity;
+      const scaled0 = data[row0 + i0] / pivot;
+      const scaled1 = data[row1 + i0] / pivot;
+      for (let i = 0; i < size; i++) {
+        const ui = u[i];
+        data[row0 + i] -= ui * scaled0;
+        data[row1 + i] -= ui * scaled1;
+      }
+      data[row0 + i0] = scaled0;
+      data[row1 + i0] = scaled1;
+    }
+    if (j < size) {
       const row = j * capacity;
       const scaled = data[row + i0] / pivot;
-      data[row + i0] = scaled;
       for (let i = 0; i < size; i++) {
-        if (i !== i0) {
-          data[row + i] -= u[i] * scaled;
-        }
+        data[row + i] -= u[i] * scaled;
       }
+      data[row + i0] = scaled;
     }
   }
 
@@ -135,17 +188,7 @@ export class BasisInverse {
   shrink(j0: number, i0: number): void {
     const { size, capacity, data } = this;
     const pivot = data[j0 * capacity + i0];
-    for (let j = 0; j < size; j++) {
-      if (j !== j0) {
-        const row = j * capacity;
-        const factor = data[row + i0] / pivot;
-        if (factor !== 0) {
-          for (let i = 0; i < size; i++) {
-            data[row + i] -= factor * data[j0 * capacity + i];
-          }
-        }
-      }
-    }
+    this.subtractMultiples(j0, j => data[j * capacity + i0] / pivot);
     const last = size - 1;
     if (j0 !== last) {
       data.copyWithin(j0 * capacity, last * capacity, last * capacity + size);
@@ -210,6 +253,42 @@ export class BasisInverse {
     }
     this.size = k;
     return true;
+  }
+
+  /**
+   * Row j -= factorOf(j) * row `pivot` for every row j but the pivot's own; factorOf(j) is read
+   * before row j changes. Rows with a zero factor are skipped, the others taken in pairs.
+   */
+  private subtractMultiples(pivot: number, factorOf: (j: number) => number): void {
+    const { size, capacity, data } = this;
+    const pivotRow = pivot * capacity;
+    let pending = -1;
+    let pendingFactor = 0;
+    for (let j = 0; j < size; j++) {
+      const factor = j === pivot ? 0 : factorOf(j);
+      if (factor === 0) {
+        continue;
+      }
+      if (pending < 0) {
+        pending = j;
+        pendingFactor = factor;
+        continue;
+      }
+      const row0 = pending * capacity;
+      const row1 = j * capacity;
+      for (let i = 0; i < size; i++) {
+        const p = data[pivotRow + i];
+        data[row0 + i] -= pendingFactor * p;
+        data[row1 + i] -= factor * p;
+      }
+      pending = -1;
+    }
+    if (pending >= 0) {
+      const row = pending * capacity;
+      for (let i = 0; i < size; i++) {
+        data[row + i] -= pendingFactor * data[pivotRow + i];
+      }
+    }
   }
 
   private reserve(k: number): void {
