@@ -102,6 +102,21 @@ function addScaled(target: Float64Array, source: Float64Array, factor: number): 
   }
 }
 
+/** first += factor * source and second += factor2 * source, in one pass over source. */
+function addScaledTwice(
+  first: Float64Array,
+  second: Float64Array,
+  source: Float64Array,
+  factor: number,
+  factor2: number
+): void {
+  for (let i = 0; i < source.length; i++) {
+    const x = source[i];
+    first[i] += factor * x;
+    second[i] += factor2 * x;
+  }
+}
+
 interface Breakpoint {
   t: number;
   row: number;
@@ -199,25 +214,27 @@ function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void 
   for (let kind = 0; kind < 2; kind++) {
     const alpha = kind === 0 ? andAlpha : orAlpha;
     const price = kind === 0 ? andPrice : orPrice;
+    // the cheap test first: most columns fail it, and then nothing else of theirs is read
     for (let mask = kind === 0 ? 1 : 3; mask < size; mask++) {
       const a = direction * alpha[mask];
       const magnitude = a < 0 ? -a : a;
-      if (magnitude <= PIVOT_TOLERANCE || (kind === 1 && (mask & (mask - 1)) === 0)) {
+      if (magnitude <= PIVOT_TOLERANCE) {
         continue;
       }
       const sign = a > 0 ? 1 : -1;
+      const reduced = 1 - sign * price[mask];
+      const slack = reduced > 0 ? reduced : 0;
+      if (slack / magnitude > limit || (kind === 1 && (mask & (mask - 1)) === 0)) {
+        continue;
+      }
       const position = terms.at[kind * size + mask];
       if (position >= 0 && terms.signs[position] === sign) {
         continue;
       }
-      const reduced = 1 - sign * price[mask];
-      const slack = reduced > 0 ? reduced : 0;
-      if (slack / magnitude <= limit) {
-        candidates[count++] = kind * size + mask;
-        const bound = (slack + DUAL_TOLERANCE) / magnitude;
-        if (bound < limit) {
-          limit = bound;
-        }
+      candidates[count++] = kind * size + mask;
+      const bound = (slack + DUAL_TOLERANCE) / magnitude;
+      if (bound < limit) {
+        limit = bound;
       }
     }
   }
@@ -751,10 +768,8 @@ export function dualSimplex(
       y[leavingRow] += dualStep;
       y2[leavingRow] += dualStep2;
     }
-    addScaled(andPrice, andAlpha, dualStep);
-    addScaled(orPrice, orAlpha, dualStep);
-    addScaled(andPrice2, andAlpha, dualStep2);
-    addScaled(orPrice2, orAlpha, dualStep2);
+    addScaledTwice(andPrice, andPrice2, andAlpha, dualStep, dualStep2);
+    addScaledTwice(orPrice, orPrice2, orAlpha, dualStep, dualStep2);
 
     // Primal edge: the entering variable moves by one unit, the basic terms by -K^-1 of its
     // column on the tight rows (for entering noise at tight row t: K^-1 e_t).
