@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AnalysisInputError } from '../../src/engine/errors';
-import { crossModelIoU, iouByOrder, type OrderIoU } from '../../src/engine/generalization';
+import { compareResults, matchLayers } from '../../src/engine/comparison';
+import { iouByOrder } from '../../src/engine/generalization';
 import { popcount } from '../../src/engine/subsets';
 import type { AnalysisResult, SampleLayerResult } from '../../src/protocol/result';
 import { sampleResult } from '../lab/fixtures';
@@ -41,13 +42,16 @@ function withSalient(sets: Record<string, { and: number[]; or: number[] }[]>): A
   const perSample: SampleLayerResult[][] = result.perSample.map((row, s) =>
     row.map((cell, l) => {
       const set = sets[result.layers[l].name]?.[s];
-      return set ? { ...cell, and: interactions(set.and), or: interactions(set.or) } : cell;
+      // no alternative optima: the rows' spread is then null
+      return set
+        ? { ...cell, and: interactions(set.and), or: interactions(set.or), ambiguity: null }
+        : { ...cell, ambiguity: null };
     })
   );
   return { ...result, perSample };
 }
 
-describe('crossModelIoU', () => {
+describe('compareResults on hand-counted salient sets', () => {
   // At the final layers, sample 0 and sample 1:
   //   AND  A {0}, {1}, {0,1}, {0,1,2}; {2}        B {0}, {0,1}, {0,2}; {2}, {1,2}
   //   OR   A {0,1}, {0,2}; none                   B {0,1}; none
@@ -65,57 +69,69 @@ describe('crossModelIoU', () => {
     ],
     dense_1: [{ and: [1, 2], or: [] }]
   });
+  const compare = (x: AnalysisResult, y: AnalysisResult, pair: [string, string]) =>
+    compareResults(x, y, matchLayers(x, y, [pair])).map(
+      ({ kind, order, iou, samples, spread }) => ({
+        kind,
+        order,
+        iou,
+        samples,
+        spread
+      })
+    );
 
-  it('compares the final layers by default, AND and OR, by hand-counted IoU', () => {
-    const expected: OrderIoU[] = [
+  it('the final layers, AND and OR, by hand-counted IoU', () => {
+    const expected = [
       // sample 0 {0},{1} vs {0}: 1/2; sample 1 {2} vs {2}: 1
-      { kind: 'and', order: 1, iou: 0.75, samples: 2 },
+      { kind: 'and', order: 1, iou: 0.75, samples: 2, spread: null },
       // sample 0 {0,1} vs {0,1},{0,2}: 1/2; sample 1 none vs {1,2}: 0
-      { kind: 'and', order: 2, iou: 0.25, samples: 2 },
+      { kind: 'and', order: 2, iou: 0.25, samples: 2, spread: null },
       // sample 0 {0,1,2} vs none: 0; sample 1: empty union, skipped
-      { kind: 'and', order: 3, iou: 0, samples: 1 },
+      { kind: 'and', order: 3, iou: 0, samples: 1, spread: null },
       // sample 0 {0,1},{0,2} vs {0,1}: 1/2; sample 1 skipped
-      { kind: 'or', order: 2, iou: 0.5, samples: 1 },
-      { kind: 'or', order: 3, iou: null, samples: 0 }
+      { kind: 'or', order: 2, iou: 0.5, samples: 1, spread: null },
+      { kind: 'or', order: 3, iou: null, samples: 0, spread: null }
     ];
-    assert.deepEqual(crossModelIoU(a, b), expected);
+    assert.deepEqual(compare(a, b, ['output', 'output']), expected);
     // symmetric
-    assert.deepEqual(crossModelIoU(b, a), expected);
+    assert.deepEqual(compare(b, a, ['output', 'output']), expected);
   });
 
-  it('compares the layers it is given', () => {
+  it('the layers it is given', () => {
     // dense of A against dense_1 of B: sample 0 AND {0} vs {0}, {1}, no OR on either side;
     // sample 1 keeps the fixture's AND {0,1} and OR {1,2} at both layers
-    assert.deepEqual(crossModelIoU(a, b, { a: 'dense', b: 'dense_1' }), [
-      { kind: 'and', order: 1, iou: 0.5, samples: 1 },
-      { kind: 'and', order: 2, iou: 1, samples: 1 },
-      { kind: 'and', order: 3, iou: null, samples: 0 },
-      { kind: 'or', order: 2, iou: 1, samples: 1 },
-      { kind: 'or', order: 3, iou: null, samples: 0 }
+    assert.deepEqual(compare(a, b, ['dense', 'dense_1']), [
+      { kind: 'and', order: 1, iou: 0.5, samples: 1, spread: null },
+      { kind: 'and', order: 2, iou: 1, samples: 1, spread: null },
+      { kind: 'and', order: 3, iou: null, samples: 0, spread: null },
+      { kind: 'or', order: 2, iou: 1, samples: 1, spread: null },
+      { kind: 'or', order: 3, iou: null, samples: 0, spread: null }
     ]);
   });
 
   it('refuses results that cannot be compared', () => {
-    const refuse = (other: AnalysisResult, pattern: RegExp, layers = {}) =>
+    const refuse = (other: AnalysisResult, pattern: RegExp, pair: [string, string]) =>
       assert.throws(
-        () => crossModelIoU(a, other, layers),
+        () => compare(a, other, pair),
         (error: Error) => {
           assert.ok(error instanceof AnalysisInputError);
           assert.match(error.message, pattern);
           return true;
         }
       );
-    refuse({ ...b, variables: { n: 4, names: ['a', 'b', 'c', 'd'] } }, /3 and 4 variables/);
     refuse(
       { ...b, options: { ...b.options, variables: [[0], [1], [2, 3]] } },
-      /different input variables/
+      /Differences: input variables/,
+      ['output', 'output']
     );
     refuse(
       { ...b, samples: b.samples.map((s, i) => ({ ...s, index: i + 5 })) },
-      /different samples/
+      /Differences: samples/,
+      ['output', 'output']
     );
-    refuse(b, /layer 'nope' is not in the result; its layers are: dense, dense_1, output/, {
-      b: 'nope'
-    });
+    refuse(b, /layer 'nope' is not in B; its layers are: dense, dense_1, output/, [
+      'output',
+      'nope'
+    ]);
   });
 });
