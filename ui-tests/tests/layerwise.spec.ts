@@ -183,6 +183,30 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
     .slice(1, -1)
     .map(line => line.split(',').slice(0, 2).join('/'));
   expect([...new Set(pairLayers)]).toEqual(['dense_1/dense', 'logits/logits']);
+  // The MLP's twin in PyTorch (ONNX Runtime) against the Keras MLP (TensorFlow.js): the same
+  // depth, so layers pair by position.
+  await comparison.locator('.jp-Layerwise-compareWith').selectOption('torch_mlp');
+  await comparison.locator('.jp-Layerwise-compare').click();
+  await expect(comparison.locator('.jp-Layerwise-compareStatus')).toContainText(
+    'model against torch_mlp',
+    { timeout: 6 * 60_000 }
+  );
+  await expect(comparison.locator('.jp-Layerwise-figure')).toHaveCount(3);
+  const [, torchIoU] = await saveDownload(page, () =>
+    comparison.locator('[data-figure="iou-and"] [data-format="csv"]').click()
+  );
+  const torchPairs = torchIoU
+    .toString('utf8')
+    .split('\r\n')
+    .slice(1, -1)
+    .map(line => line.split(',').slice(0, 2).join('/'));
+  expect([...new Set(torchPairs)]).toEqual([
+    'dense_1/2',
+    'dense_2/4',
+    'dense_3/6',
+    'dense_4/8',
+    'logits/9'
+  ]);
   const strength = results.locator('[data-figure="strength"].jp-Layerwise-figure');
   await expect(strength.locator('.legendtext').first()).toHaveText('shared with the final layer');
 
