@@ -44,10 +44,12 @@ run_outside() { (cd "$tmp/work" && env -u PYTHONPATH -u VIRTUAL_ENV PATH="$outsi
 step "installing the wheel into a fresh venv ($tmp/venv)"
 python3 -m venv "$tmp/venv"
 started=$SECONDS
-# With [tensorflow] (the native backend, and Keras for the demo notebook's kernel), JupyterLab
-# and scikit-learn at the repository's locked versions; the rest resolves from PyPI.
+# With [tensorflow] (the native backend, and Keras for the demo notebook's kernel), JupyterLab,
+# scikit-learn, and PyTorch with onnx (the notebook's PyTorch model, exported by the kernel
+# plugin) at the repository's locked versions; the rest resolves from PyPI.
 "$tmp/venv/bin/pip" install --quiet "$wheel[tensorflow]" "$(locked jupyterlab)" \
-  "$(locked tensorflow_cpu)" "$(locked scikit-learn)" 2>&1 | grep -v "^WARNING: Location" || true
+  "$(locked tensorflow_cpu)" "$(locked scikit-learn)" "$(locked torch)" "$(locked onnx)" 2>&1 |
+  grep -v "^WARNING: Location" || true
 "$tmp/venv/bin/python" -c 'import layerwise' || fail "the install failed"
 echo "installed in $((SECONDS - started)) s"
 mkdir -p "$tmp/work"
