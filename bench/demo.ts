@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultSolverThreads } from '../src/backend/solverPool';
+import { defaultComputeThreads } from '../src/backend/computePool';
 import { nativeBindingPath } from '../src/backend/tfjsBackend';
 import { AnalysisResult } from '../src/protocol/result';
 
@@ -107,7 +107,7 @@ export async function benchDemo(): Promise<string> {
     '',
     `MLP-7 (6 × 128 ReLU + 10) on scikit-learn's digits; n = ${options?.variables.length} patches, ` +
       `${runs[0]?.result.samples.length} samples, ${runs[0]?.result.layers.length} layers, solver ` +
-      `${options?.solver.kind}, solves on a pool of ${defaultSolverThreads()} threads. One child process per ` +
+      `${options?.solver.kind}, solves on a pool of ${defaultComputeThreads()} threads. One child process per ` +
       "backend (start-up, probes, passes, solves, report); solver s: the solves' own time " +
       'summed over the threads.',
     '',

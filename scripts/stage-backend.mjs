@@ -53,7 +53,7 @@ mkdirSync(bundleDir, { recursive: true });
 await build({
   entryPoints: {
     index: join(root, 'src/backend/cli/index.ts'),
-    solverWorker: join(root, 'src/backend/solverWorker.ts'),
+    computeWorker: join(root, 'src/backend/computeWorker.ts'),
     wasmWorker: join(root, 'src/backend/wasmWorker.ts')
   },
   outdir: bundleDir,

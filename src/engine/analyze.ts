@@ -23,7 +23,7 @@ import { checkFinite, forwardInChunks, type Between } from './forwardPasses';
 import { compareLayers, type ComparedSample } from './layerMetrics';
 import { LayerScalars, type AnalysedLayer } from './layerScalars';
 import { baselineOf, MaskedSampler, validateVariables } from './masking';
-import { ProbeModel, trainProbe } from './probe';
+import { ProbeModel, trainProbe, type LinearProbe, type ProbeTrainer } from './probe';
 import type { LayerDescriptor, ModelRunner } from './runner';
 import { addDraw, MIN_ORDER, recordSample, type SampleRecord } from './sampleRecord';
 import { salienceThresholds } from './salience';
@@ -72,6 +72,8 @@ export interface AnalyzeInput {
   sampleIndices?: number[] | null;
   /** Solves the (sample, layer) problems; default: in this thread (solveAndOrBatch). */
   solveBatch?: BatchSolver | null;
+  /** Trains the probes, all asked for at once; default: in this thread, one at a time. */
+  trainProbe?: ProbeTrainer | null;
 }
 
 /**
@@ -281,17 +283,27 @@ export async function analyze(
         progress,
         between
       );
-      for (let i = 0; i < probed.length; i++) {
-        const layer = probed[i];
-        const probe = await trainProbe(
-          { features: features[i], count: probeData.count, labels: probeData.labels, classes },
-          options.probe,
-          between
-        );
-        features[i] = new Float32Array(0);
-        analysed.push({ descriptor: layer, probe: new ProbeModel(probe) });
-        progress({ stage: 'probes', done: i + 1, total: probed.length });
-      }
+      const train = input.trainProbe ?? inTurn(trainProbe);
+      let trained = 0;
+      const probes = await Promise.all(
+        probed.map(async (_, i): Promise<LinearProbe> => {
+          const data = {
+            features: features[i],
+            count: probeData.count,
+            labels: probeData.labels,
+            classes
+          };
+          const probe = await train(data, options.probe, between);
+          features[i] = new Float32Array(0);
+          progress({ stage: 'probes', done: ++trained, total: probed.length });
+          return probe;
+        })
+      );
+      // between() after a trainer that does not call it (another thread's)
+      await between();
+      probes.forEach((probe, i) =>
+        analysed.push({ descriptor: probed[i], probe: new ProbeModel(probe) })
+      );
     }
     analysed.push({ descriptor: output, probe: null });
 
@@ -449,6 +461,19 @@ async function solveSample(
     noisyValues.map(noisy => solveBatch(noisy, drawOptions, solutions))
   );
   return { values, solutions, drawSolutions };
+}
+
+/**
+ * A trainer that runs the calls of `train` one after another, so progress counts them in
+ * order; once one fails, the later ones fail with it instead of training for nothing.
+ */
+function inTurn(train: ProbeTrainer): ProbeTrainer {
+  let previous: Promise<unknown> = Promise.resolve();
+  return (data, options, afterEpoch) => {
+    const next = previous.then(() => train(data, options, afterEpoch));
+    previous = next;
+    return next;
+  };
 }
 
 /** Every probed layer's pooled features of every training sample. */

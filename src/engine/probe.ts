@@ -7,7 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { ProbeOptions } from '../protocol/options';
 import type { ProbeReport } from '../protocol/result';
 import { AnalysisInputError } from './errors';
-import { probeFitter, type ProbeParameters } from './probeFitters';
+import {
+  probeFitter,
+  type FitterData,
+  type ProbeFitter,
+  type ProbeParameters
+} from './probeFitters';
 import { permutation, uniformGenerator } from './random';
 
 export interface ProbeTrainingData {
@@ -76,11 +81,25 @@ function gatherRows(
   return out;
 }
 
-/** `afterEpoch` runs between epochs (cancellation, progress); it may throw to stop. */
-export async function trainProbe(
+/**
+ * Trains one layer's probe (the default: in this thread, one after another). A backend may
+ * train several at once on other threads; the probe must not depend on where it was trained.
+ */
+export type ProbeTrainer = (
   data: ProbeTrainingData,
   options: ProbeOptions,
   afterEpoch?: (epoch: number) => Promise<void> | void
+) => Promise<LinearProbe>;
+
+/**
+ * `afterEpoch` runs between epochs (cancellation, progress); it may throw to stop.
+ * `fitterFor`: the optimiser steps (default: the faster one on the active tfjs backend).
+ */
+export async function trainProbe(
+  data: ProbeTrainingData,
+  options: ProbeOptions,
+  afterEpoch?: (epoch: number) => Promise<void> | void,
+  fitterFor: (data: FitterData, options: ProbeOptions) => ProbeFitter = probeFitter
 ): Promise<LinearProbe> {
   const { count, classes } = data;
   const size = count ? data.features.length / count : 0;
@@ -103,7 +122,7 @@ export async function trainProbe(
   // into the weights, so the probe stays linear in the layer's raw features.
   const standard = options.standardize ? standardiser(data.features, trainRows, size) : null;
   const labelsOf = (rows: Int32Array) => Int32Array.from(rows, r => data.labels[r]);
-  const fitter = probeFitter(
+  const fitter = fitterFor(
     {
       size,
       columns,

@@ -51,10 +51,15 @@ const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPSILON = 1e-7;
 
+/** Whether the typed-array fitter is the faster one for this size on the active tfjs backend. */
+export function typedArraysFaster(size: number, columns: number): boolean {
+  const limit = TYPED_ARRAY_WEIGHTS[tf.getBackend() === 'tensorflow' ? 'native' : 'other'];
+  return size * columns <= limit;
+}
+
 /** The faster fitter for this problem size on the active tfjs backend. */
 export function probeFitter(data: FitterData, options: ProbeOptions): ProbeFitter {
-  const limit = TYPED_ARRAY_WEIGHTS[tf.getBackend() === 'tensorflow' ? 'native' : 'other'];
-  return data.size * data.columns <= limit
+  return typedArraysFaster(data.size, data.columns)
     ? new TypedArrayFitter(data, options)
     : new TfjsFitter(data, options);
 }

@@ -241,9 +241,10 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
   console.error(`backend: ${selected.backend} (tfjs ${selected.tfjsName})`);
   const { runner, close } = await openModel(fileOf(spec.model), selected.tfjsName);
   const { analyze } = await import('../../engine/analyze');
-  // The solves dominate the run: one thread per core (src/backend/solverPool.ts).
-  const { SolverPool } = await import('../solverPool');
-  const pool = options.solver.kind === 'none' ? null : new SolverPool();
+  // The solves dominate the run: one thread per core (src/backend/computePool.ts), which
+  // train the probes too.
+  const { ComputePool } = await import('../computePool');
+  const pool = new ComputePool();
   let result: AnalysisResult;
   try {
     console.error(
@@ -259,13 +260,14 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
         source: shown(spec.model),
         toolVersion: toolVersion(),
         sampleIndices: Array.from({ length: count }, (_, i) => i),
-        solveBatch: pool?.solveBatch
+        solveBatch: options.solver.kind === 'none' ? null : pool.solveBatch,
+        trainProbe: pool.trainProbe
       },
       progressPrinter()
     );
   } finally {
     close();
-    await pool?.close();
+    await pool.close();
   }
   const checked = AnalysisResult.parse(result);
 

@@ -6,10 +6,11 @@
 import type { AnalysisResult, CreateJobRequest, ModelRef } from '../../protocol/api';
 import { analyze, type AnalysisProgress, type AnalysisStage } from '../../engine/analyze';
 import type { BatchSolver } from '../../engine/andOr';
+import type { ProbeTrainer } from '../../engine/probe';
 import { AnalysisCancelledError } from '../../engine/errors';
 import { UserError } from '../cli/errors';
 import { openRunner, type ModelArtifacts } from '../modelRunners';
-import { SolverPool } from '../solverPool';
+import { ComputePool } from '../computePool';
 import { selectBackend } from '../tfjsBackend';
 import { toFloat32, toLabels, type RawArray } from './arrays';
 import type { Executor, StageProgress } from './jobQueue';
@@ -53,14 +54,16 @@ export function stageFractions(): (progress: AnalysisProgress) => StageProgress 
 }
 
 /**
- * A job's solves on one worker thread per core. A solve can take minutes, so cancelling does
- * not wait for it: the batch in flight fails at once, and close() stops the threads mid-solve.
+ * A job's solves and probes on one worker thread per core. A solve can take minutes, so
+ * cancelling does not wait for it: the batch or probe in flight fails at once, and close()
+ * stops the threads mid-task.
  */
-function cancellableSolves(signal: AbortSignal): {
+function cancellableWork(signal: AbortSignal): {
   solveBatch: BatchSolver;
+  trainProbe: ProbeTrainer;
   close(): Promise<void>;
 } {
-  const pool = new SolverPool();
+  const pool = new ComputePool();
   const cancelled = new Promise<never>((_, reject) => {
     const abort = () => reject(new AnalysisCancelledError());
     if (signal.aborted) {
@@ -71,14 +74,17 @@ function cancellableSolves(signal: AbortSignal): {
   });
   // Only the batches raced against it report the cancellation.
   cancelled.catch(() => undefined);
+  const cancellable = <T>(work: Promise<T>): Promise<T> => {
+    const raced = Promise.race([work, cancelled]);
+    // analyze() may hold a batch a while before awaiting it; a cancellation meanwhile must
+    // not count as an unhandled rejection, which would end the process.
+    raced.catch(() => undefined);
+    return raced;
+  };
   return {
-    solveBatch: (problems, options, warm) => {
-      const solved = Promise.race([pool.solveBatch(problems, options, warm), cancelled]);
-      // analyze() may hold a batch a while before awaiting it; a cancellation meanwhile must
-      // not count as an unhandled rejection, which would end the process.
-      solved.catch(() => undefined);
-      return solved;
-    },
+    solveBatch: (problems, options, warm) => cancellable(pool.solveBatch(problems, options, warm)),
+    trainProbe: (data, options, afterEpoch) =>
+      cancellable(pool.trainProbe(data, options, afterEpoch)),
     close: () => pool.close()
   };
 }
@@ -147,7 +153,7 @@ export function createExecutor(
           };
     const source = request.model.source ?? request.name ?? 'uploaded model';
     const { runner, close } = await openRunner(await artifacts(request.model), source, backend);
-    const solving = request.options.solver.kind === 'none' ? null : cancellableSolves(signal);
+    const work = cancellableWork(signal);
     try {
       const fractions = stageFractions();
       const result = await analyze(
@@ -164,14 +170,15 @@ export function createExecutor(
           source,
           toolVersion,
           signal,
-          solveBatch: solving?.solveBatch
+          solveBatch: request.options.solver.kind === 'none' ? null : work.solveBatch,
+          trainProbe: work.trainProbe
         },
         progress => onProgress(fractions(progress))
       );
       return result;
     } finally {
       close();
-      await solving?.close();
+      await work.close();
     }
   };
 

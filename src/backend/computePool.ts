@@ -1,29 +1,36 @@
 /**
- * The (sample, layer) AND-OR problems on several cores: a pool of worker threads, each running
- * the engine's solveAndOr (./solverWorker.ts), fed from one queue. Its solveBatch is what
- * analyze() takes as AnalyzeInput.solveBatch; the engine itself stays single-threaded.
+ * The engine's heavy work on several cores: a pool of worker threads (./computeWorker.ts) fed
+ * from one queue. Its solveBatch and trainProbe are what analyze() takes as AnalyzeInput's
+ * solveBatch and trainProbe; the engine itself stays single-threaded.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { AndOrSolution, BatchSolver, WarmStart } from '../engine/andOr';
+import { trainProbe, type LinearProbe, type ProbeTrainer } from '../engine/probe';
+import { typedArraysFaster } from '../engine/probeFitters';
 import type { SolverOptions } from '../protocol/options';
-import type { SolveTask } from './solverWorker';
+import type { ComputeTask } from './computeWorker';
 import { startWorker } from './workerThreads';
 
+type Answer = AndOrSolution | LinearProbe;
+
 interface Pending {
-  task: SolveTask;
-  resolve: (solution: AndOrSolution) => void;
+  task: ComputeTask;
+  resolve: (answer: Answer) => void;
   reject: (error: Error) => void;
 }
 
-type Reply = { id: number; solution: AndOrSolution } | { id: number; error: string };
+type Reply =
+  | { id: number; solution: AndOrSolution }
+  | { id: number; probe: LinearProbe }
+  | { id: number; error: string };
 
 /** One thread per core by default: the solves dominate, the main thread mostly waits. */
-export function defaultSolverThreads(): number {
+export function defaultComputeThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
-export class SolverPool {
+export class ComputePool {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
   private readonly queue: Pending[] = [];
@@ -31,9 +38,9 @@ export class SolverPool {
   private nextId = 0;
   private closed = false;
 
-  constructor(threads = defaultSolverThreads()) {
+  constructor(threads = defaultComputeThreads()) {
     for (let i = 0; i < threads; i++) {
-      const worker = startWorker('solverWorker');
+      const worker = startWorker('computeWorker');
       worker.on('message', (reply: Reply) => this.settle(worker, reply));
       worker.on('error', error => this.fail(worker, error));
       // Idle threads must not keep the process alive if a caller forgets close().
@@ -52,28 +59,44 @@ export class SolverPool {
     options: SolverOptions,
     warm?: WarmStart
   ): Promise<AndOrSolution> {
-    if (this.closed) {
-      return Promise.reject(new Error('the solver pool is closed'));
-    }
-    return new Promise((resolve, reject) => {
-      const task: SolveTask = {
-        id: this.nextId++,
-        values: Float64Array.from(values),
-        options,
-        warm: warm?.basis ? { basis: warm.basis } : undefined
-      };
-      this.queue.push({ task, resolve, reject });
-      this.dispatch();
-    });
+    return this.submit({
+      kind: 'solve',
+      id: this.nextId++,
+      values: Float64Array.from(values),
+      options,
+      warm: warm?.basis ? { basis: warm.basis } : undefined
+    }) as Promise<AndOrSolution>;
   }
 
   readonly solveBatch: BatchSolver = (problems, options, warm) =>
     Promise.all(problems.map((values, i) => this.solve(values, options, warm?.[i])));
 
+  /**
+   * A probe the typed-array fitter trains goes to a thread, so the probes of several layers
+   * train at once; one for tfjs (a large layer, faster on the native backend) trains here.
+   */
+  readonly trainProbe: ProbeTrainer = (data, options, afterEpoch) => {
+    const columns = data.classes === 2 ? 1 : data.classes;
+    if (data.count < 1 || !typedArraysFaster(data.features.length / data.count, columns)) {
+      return trainProbe(data, options, afterEpoch);
+    }
+    return this.submit({ kind: 'probe', id: this.nextId++, data, options }) as Promise<LinearProbe>;
+  };
+
+  private submit(task: ComputeTask): Promise<Answer> {
+    if (this.closed) {
+      return Promise.reject(new Error('the compute pool is closed'));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ task, resolve, reject });
+      this.dispatch();
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const pending of this.queue.splice(0)) {
-      pending.reject(new Error('the solver pool was closed'));
+      pending.reject(new Error('the compute pool was closed'));
     }
     await Promise.all(this.all.map(worker => worker.terminate()));
   }
@@ -102,7 +125,7 @@ export class SolverPool {
       if ('error' in reply) {
         pending.reject(new Error(reply.error));
       } else {
-        pending.resolve(reply.solution);
+        pending.resolve('solution' in reply ? reply.solution : reply.probe);
       }
     }
     this.dispatch();
