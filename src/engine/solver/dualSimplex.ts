@@ -884,7 +884,8 @@ export function dualSimplex(
    */
   const reoptimize = (maxPivots: number): number => {
     for (let taken = 0; taken <= maxPivots; taken++) {
-      if (!refresh(taken > 0 && taken % REFRESH_EVERY === 0)) {
+      // refactored as often as on the path: a refactor is O(k^3), the recomputation O(k^2)
+      if (!refresh(taken > 0 && taken % Math.max(REFRESH_EVERY, 8 * terms.length) === 0)) {
         return -1;
       }
       const k = terms.length;
