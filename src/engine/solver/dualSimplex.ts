@@ -884,6 +884,9 @@ export function dualSimplex(
    */
   const reoptimize = (maxPivots: number): number => {
     for (let taken = 0; taken <= maxPivots; taken++) {
+      if (limits.deadline !== undefined && performance.now() > limits.deadline) {
+        return -1;
+      }
       // refactored as often as on the path: a refactor is O(k^3), the recomputation O(k^2)
       if (!refresh(taken > 0 && taken % Math.max(REFRESH_EVERY, 8 * terms.length) === 0)) {
         return -1;

@@ -171,13 +171,15 @@ export function solveExact(
   const alternativeCosts = Array.from({ length: alternativeCount }, (_, j) =>
     tieBreakCosts(size, j + 1)
   );
+  // the time bound covers the alternatives too
+  const deadline = started + 1000 * (settings.maxSeconds ?? defaultMaxSeconds(Math.log2(size)));
   const result = dualSimplex(
     v,
     kappaScaled,
     secondCost,
     {
       maxPivots: settings.maxPivots ?? Math.max(settings.maxRounds * size, MIN_PIVOTS),
-      deadline: started + 1000 * (settings.maxSeconds ?? defaultMaxSeconds(Math.log2(size)))
+      deadline
     },
     start,
     alternativeCosts
@@ -199,26 +201,39 @@ export function solveExact(
     values: result.basis.values.map(value => scale * value + offset),
     kappa: scale * result.basis.kappa
   };
-  // The alternatives only mean something next to an optimum: none for a solve cut short.
+  // The alternatives only mean something next to an optimum, and all of them together: none
+  // for a solve cut short, nor where one of them was (the time bound left no room for it).
   let alternativePivots = 0;
   let alternativesSolvedAfresh = 0;
-  const alternatives = result.reached
-    ? result.alternatives.map((reached, j) => {
-        if (reached) {
-          alternativePivots += reached.pivots;
-          const terms = {
-            and: reached.and.map(x => scale * x),
-            or: reached.or.map(x => scale * x)
-          };
-          terms.and[0] += offset;
-          return terms;
-        }
-        const afresh = solveExact(original, { ...settings, alternatives: 0 }, undefined, j + 1);
-        alternativePivots += afresh.stats.pivots;
-        alternativesSolvedAfresh++;
-        return { and: afresh.and, or: afresh.or };
-      })
-    : [];
+  let alternatives: DenseTerms[] = [];
+  if (result.reached) {
+    for (const [j, reached] of result.alternatives.entries()) {
+      if (reached) {
+        alternativePivots += reached.pivots;
+        const terms = { and: reached.and.map(x => scale * x), or: reached.or.map(x => scale * x) };
+        terms.and[0] += offset;
+        alternatives.push(terms);
+        continue;
+      }
+      const seconds = (deadline - performance.now()) / 1000;
+      const afresh =
+        seconds > 0
+          ? solveExact(
+              original,
+              { ...settings, alternatives: 0, maxSeconds: seconds },
+              undefined,
+              j + 1
+            )
+          : null;
+      if (!afresh?.stats.converged) {
+        alternatives = [];
+        break;
+      }
+      alternativePivots += afresh.stats.pivots;
+      alternativesSolvedAfresh++;
+      alternatives.push({ and: afresh.and, or: afresh.or });
+    }
+  }
   return finish(original, and, or, kappa, lower, settings.tolerance, started, {
     pivots: result.pivots,
     warm: result.warm,
