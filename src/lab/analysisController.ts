@@ -51,6 +51,11 @@ export class AnalysisController implements IPanelActions, IDisposable {
       if (source === null) {
         throw new Error('The cell to analyse is gone from the notebook.');
       }
+      // the time estimate divides the work by the backend's threads; without them it counts one
+      this.backend
+        .health()
+        .then(health => (m.computeThreads = health.computeThreads))
+        .catch(() => undefined);
       const inspection = await kernel.inspect(source);
       if (inspection.models.length === 0) {
         throw new Error(

@@ -316,6 +316,8 @@ export const Health = z.object({
   version: z.string(),
   /** The tfjs backend chosen for analyses, once one is chosen. */
   tfjsBackend: z.string().nullable(),
+  /** Worker threads a job's solves and probes run on (the panel's time estimate divides by it). */
+  computeThreads: z.number().int().positive(),
   limits: z.object({
     maxUploadBytes: z.number().int(),
     maxStoredUploadBytes: z.number().int(),

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import {
@@ -90,6 +90,7 @@ describe('auth', () => {
     assert.equal(backend.output().split(backend.token).length, 2);
     const health = Health.parse(await client.json(apiRoutes.health()));
     assert.equal(health.limits.maxUploadBytes, 512 * 1024);
+    assert.equal(health.computeThreads, availableParallelism());
   });
 
   it('refuses every route without the right token', async () => {

@@ -13,6 +13,7 @@ import {
   type UploadInfo,
   type UploadKind
 } from '../../protocol/api';
+import { defaultComputeThreads } from '../computePool';
 import { costProblem } from '../costCaps';
 import { authenticate, checkOrigin, type AuthBackoff } from './auth';
 import { HttpError, parseWith, readJson, sendError, sendJson } from './http';
@@ -188,6 +189,7 @@ function routes(ctx: AppContext): Route[] {
           apiVersion: API_VERSION,
           version: ctx.version,
           tfjsBackend: ctx.tfjsBackend(),
+          computeThreads: defaultComputeThreads(),
           limits: {
             maxUploadBytes: ctx.maxUploadBytes,
             maxStoredUploadBytes: ctx.uploads.maxStoredBytes,

@@ -97,6 +97,7 @@ export class AnalysisModel {
   private _kind: InteractionKind;
   private _reference: Reference;
   private _preview: Float32Array | null = null;
+  private _computeThreads: number | null = null;
   private _activity = '';
   private readonly _changed = new Signal<this, keyof AnalysisModel>(this);
 
@@ -280,10 +281,23 @@ export class AnalysisModel {
     return array?.shape[0] ?? 0;
   }
 
+  /** The backend's worker threads (its health answer), once known. */
+  get computeThreads(): number | null {
+    return this._computeThreads;
+  }
+
+  set computeThreads(value: number | null) {
+    this._computeThreads = value;
+    this._changed.emit('form');
+  }
+
   get cost(): ICostEstimate {
     const layers = this._form.layers.length || this.modelInfo?.layers.length || 1;
     const draws = this._form.stability ? this._form.stabilityDraws : 0;
-    return estimateCost(this._form.picked.length, this.effectiveSampleCount, layers, draws);
+    return estimateCost(this._form.picked.length, this.effectiveSampleCount, layers, {
+      draws,
+      threads: this._computeThreads
+    });
   }
 
   get effectiveSampleCount(): number {

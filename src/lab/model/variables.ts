@@ -165,20 +165,64 @@ export interface ICostEstimate {
   passes: number;
   /** AND-OR problems: one per sample and layer, each over 2^n subsets. */
   problems: number;
-  /** A rough upper guess of the wall time in seconds, for the form; null if unknown. */
+  /** A rough guess of the wall time in seconds, for the form; null if unknown. */
   seconds: number | null;
 }
 
 /**
- * The analysis' size before it runs; each noise draw of the stability analysis repeats every
- * sample's passes and problems. The time guess uses a throughput typical of a laptop CPU
- * for small models (about 20k masked passes per second) plus a per-problem solver cost that
- * grows like 2^n; the backend's ETA replaces it once the job runs.
+ * Solver seconds per (sample, layer) problem on one thread, by n: the mean over the bundled
+ * demo's 210 problems (30 samples x 7 layers of its trained MLP; the canonical optimum and 4
+ * alternatives, default bounds) on a 2-core AMD EPYC, bench/RESULTS.md (session 5). n = 8:
+ * the n = 10 games with two variables always present. Between and beyond: the neighbouring
+ * steps' growth per variable.
  */
-export function estimateCost(n: number, samples: number, layers: number, draws = 0): ICostEstimate {
+const SOLVE_SECONDS: [number, number][] = [
+  [8, 0.026],
+  [10, 0.126],
+  [12, 1.6]
+];
+/** Start-up: the backend's model load, its first passes and the probes' training features. */
+const STARTUP_SECONDS = 2;
+/** One probe (the demo's: 128 features, 1,437 training rows, up to 200 epochs) on one thread. */
+const PROBE_SECONDS = 0.55;
+/** Masked forward passes per second of a small model (the demo's: about 47,000 on TensorFlow). */
+const PASSES_PER_SECOND = 20_000;
+
+function solveSeconds(n: number): number {
+  const at = (i: number) => SOLVE_SECONDS[i];
+  const growth = (i: number) => (at(i + 1)[1] / at(i)[1]) ** (1 / (at(i + 1)[0] - at(i)[0]));
+  const last = SOLVE_SECONDS.length - 1;
+  let i = SOLVE_SECONDS.findIndex(([m]) => m >= n);
+  if (i < 0) {
+    return at(last)[1] * growth(last - 1) ** (n - at(last)[0]);
+  }
+  i = Math.max(0, Math.min(i, last) - 1);
+  return at(i)[1] * growth(i) ** (n - at(i)[0]);
+}
+
+/**
+ * The analysis' size before it runs; each noise draw of the stability analysis repeats every
+ * sample's passes and problems. The time guess: start-up, the probes (as many at once as the
+ * backend has threads), the passes at a small model's rate, and the solves at the demo's
+ * measured mean per problem, over the backend's threads (one while unknown). Other models'
+ * problems can be several times easier or harder; the backend's ETA replaces the guess once
+ * the job runs.
+ */
+export function estimateCost(
+  n: number,
+  samples: number,
+  layers: number,
+  { draws = 0, threads = null }: { draws?: number; threads?: number | null } = {}
+): ICostEstimate {
   const subsets = 2 ** n;
   const passes = samples * subsets * (1 + draws);
   const problems = samples * Math.max(layers, 1) * (1 + draws);
-  const seconds = passes / 20000 + problems * subsets * 2e-5;
+  const workers = Math.max(1, threads ?? 1);
+  const probes = Math.max(layers - 1, 0);
+  const seconds =
+    STARTUP_SECONDS +
+    Math.ceil(probes / workers) * PROBE_SECONDS +
+    passes / PASSES_PER_SECOND +
+    (problems * solveSeconds(n)) / workers;
   return { passes, problems, seconds };
 }
