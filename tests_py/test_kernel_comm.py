@@ -312,10 +312,23 @@ def test_cell_that_only_uses_a_model_and_tuple_targets(kernel):
 
 
 def test_cell_without_model(kernel):
+    kernel.execute("total = 1 + 1")
     found = kernel.inspect("total = 1 + 1")
     assert not [m for m in found["models"] if m["inCell"]]
     assert "no model" in found["warnings"][-1]
     assert "mlp" in found["warnings"][-1] and "cnn" in found["warnings"][-1]
+
+
+def test_cell_that_has_not_run(kernel):
+    # as after a kernel restart: the cell's names do not exist, so whether it defines a model
+    # is unknown, and one message says what to do
+    found = kernel.inspect("fresh_model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])")
+    assert not [m for m in found["models"] if m["inCell"]]
+    assert len(found["warnings"]) == 1
+    warning = found["warnings"][0]
+    assert "has not run in this kernel yet (`fresh_model` does not exist" in warning
+    assert "no model" not in warning
+    assert "mlp" in warning and "cnn" in warning
 
 
 def test_unsupported_layer_and_activation(kernel):

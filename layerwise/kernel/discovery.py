@@ -93,11 +93,11 @@ def inspect_cell(source: str, user_ns: dict) -> dict:
     """The models and arrays of kernelMessages.ts Inspection (without type/requestId)."""
     assigned, read = cell_names(source)
     in_cell = assigned + read
+    not_run = [name for name in assigned if name not in user_ns]
     warnings = [
         f"`{name}` is assigned in this cell but does not exist in the kernel yet: run the cell "
         "first."
-        for name in assigned
-        if name not in user_ns
+        for name in not_run
     ]
     ordered = [n for n in in_cell if n in user_ns]
     cell_set = set(ordered)
@@ -126,11 +126,21 @@ def inspect_cell(source: str, user_ns: dict) -> dict:
     cell_models = [m["name"] for m in models if m["inCell"]]
     if not cell_models:
         others = [m["name"] for m in models]
-        warnings.append(
-            "This cell defines or uses no model (a Keras model, a path to a TF.js model.json, "
-            "or a torch module)."
-            + (f" Other models in the kernel: {', '.join(others)}." if others else "")
-        )
+        also = f" Other models in the kernel: {', '.join(others)}." if others else ""
+        if not_run:
+            # Whether the cell defines a model shows only once it has run (a restarted kernel
+            # has lost every variable): one message, not "no model" beside "not run yet".
+            names = ", ".join(f"`{name}`" for name in not_run)
+            warnings = [
+                f"This cell has not run in this kernel yet ({names} does not exist; after a "
+                "kernel restart, every cell has to run again): run it and the cells it needs, "
+                "then choose Analyze layers again." + also
+            ]
+        else:
+            warnings.append(
+                "This cell defines or uses no model (a Keras model, a path to a TF.js "
+                "model.json, or a torch module)." + also
+            )
     return {"models": models, "arrays": arrays, "warnings": warnings}
 
 

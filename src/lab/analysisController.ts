@@ -58,11 +58,11 @@ export class AnalysisController implements IPanelActions, IDisposable {
         .catch(() => undefined);
       const inspection = await kernel.inspect(source);
       if (inspection.models.length === 0) {
+        // the kernel plugin's warnings say why (the cell has not run, or defines no model)
         throw new Error(
-          [
-            'No model found in this cell or in the kernel: run the cell that defines the model first.',
-            ...inspection.warnings
-          ].join(' ')
+          inspection.warnings.length > 0
+            ? inspection.warnings.join(' ')
+            : 'No model found in this cell or in the kernel: run the cell that defines the model first.'
         );
       }
       m.setInspection(inspection);

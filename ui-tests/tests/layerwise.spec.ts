@@ -294,6 +294,54 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
   await expect(page.locator('.jp-Layerwise-stored')).toContainText(/^Stored result from \d{4}-/);
 });
 
+test.describe('kernel restart', () => {
+  // Galata's kernel tracking answers every POST under /api/kernels with 201, and a restart
+  // expects 200 (JupyterLab then waits for the restarted kernel forever): not tracked here.
+  test.use({ kernels: null });
+
+  test('a kernel restart: the panel says what happened and how to go on', async ({
+    page,
+    tmpPath
+  }) => {
+    const panel = await configureTrainedModel(page, tmpPath, DEMO, 'digits_mlp');
+    // not awaited in the page: the command waits for the dialog's answer
+    await page.evaluate(() => {
+      const app = (
+        window as unknown as { jupyterapp: { commands: { execute(id: string): unknown } } }
+      ).jupyterapp;
+      void app.commands.execute('notebook:restart-kernel');
+    });
+    await page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: 'Confirm Kernel Restart' })
+      .click();
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+    const message = panel.locator('.jp-Layerwise-message');
+    const retry = message.locator('.jp-Layerwise-retry');
+
+    // The form still shows the old kernel's model: Run fails, saying why, with a way on.
+    await panel.locator('.jp-Layerwise-run').click();
+    await expect(panel).toHaveAttribute('data-phase', 'failed', { timeout: 120_000 });
+    await expect(retry).toBeVisible();
+    await expect(panel.locator('.jp-Layerwise-run')).toBeVisible();
+
+    // A fresh look at the kernel: the cell has not run there yet, in one message.
+    await retry.click();
+    await expect(panel).toHaveAttribute('data-phase', 'failed', { timeout: 120_000 });
+    await expect(message).toContainText('This cell has not run in this kernel yet (`model`');
+    await expect(message).not.toContainText('no model');
+
+    // Run the notebook again: the next look finds the model and the form is back.
+    // the panel has the focus: the notebook's tab takes it back, so Run All Cells is its
+    await page.locator('.lm-TabBar-tabLabel', { hasText: /^demo\.ipynb$/ }).click();
+    expect(await page.notebook.run()).toBe(true);
+    await retry.click();
+    await expect(panel).toHaveAttribute('data-phase', 'configuring', { timeout: 120_000 });
+    await expect(retry).toBeHidden();
+    await expect(panel.locator('.jp-Layerwise-modelSummary')).toContainText('digits_mlp');
+  });
+});
+
 test('a PyTorch model cell: its blocks are the layers, analysed on ONNX Runtime', async ({
   page,
   tmpPath

@@ -15,6 +15,8 @@ export interface IPanelActions {
   comparePairs(pairs: [string, string][]): void;
   cancel(): void;
   reconfigure(): void;
+  /** Asks the kernel again for the cell's model (after a failure, e.g. a kernel restart). */
+  inspect(): void;
   previewSample(): void;
 }
 
@@ -26,6 +28,12 @@ const SHOWS: Record<'configure' | 'progress' | 'results', Phase[]> = {
 
 export class LayerwisePanel extends Panel {
   private readonly message = new Widget({ node: h('div', { role: 'status' }) });
+  private readonly messageText = h('span', {});
+  private readonly retry = h(
+    'button',
+    { type: 'button', class: 'jp-mod-styled jp-Layerwise-retry' },
+    'Inspect the kernel again'
+  );
   private readonly configure: ConfigureView;
   private readonly progress: ProgressView;
   private readonly results: ResultsView;
@@ -38,6 +46,10 @@ export class LayerwisePanel extends Panel {
     super();
     this.addClass('jp-Layerwise-panel');
     this.message.addClass('jp-Layerwise-message');
+    // a failed panel always offers the next step: the form below it where there is one, and
+    // a fresh look at the kernel (the cell re-run, the kernel restarted)
+    this.retry.addEventListener('click', () => actions.inspect());
+    this.message.node.append(this.messageText, this.retry);
     this.configure = new ConfigureView(model, actions);
     this.progress = new ProgressView(model, () => actions.cancel());
     this.results = new ResultsView(model, screenTheme, actions);
@@ -63,14 +75,14 @@ export class LayerwisePanel extends Panel {
     this.configure.setHidden(!SHOWS.configure.includes(phase) || this.model.inspection === null);
     this.progress.setHidden(!SHOWS.progress.includes(phase));
     this.results.setHidden(!SHOWS.results.includes(phase));
-    const node = this.message.node;
     const failed = phase === 'failed' && this.model.error !== null;
-    node.textContent = failed
+    this.messageText.textContent = failed
       ? this.model.error
       : phase === 'cancelled'
         ? 'The analysis was cancelled.'
         : '';
-    node.classList.toggle('jp-Layerwise-error', failed);
-    this.message.setHidden(node.textContent === '');
+    this.retry.hidden = !failed;
+    this.message.node.classList.toggle('jp-Layerwise-error', failed);
+    this.message.setHidden(this.messageText.textContent === '');
   }
 }
