@@ -114,4 +114,21 @@ describe('the dual simplex basis inverse', () => {
       assert.ok(inverseError(inverse, matrix) < 1e-9, `after operation ${operation}`);
     }
   });
+
+  it('updates a lone row left over by the paired passes, and refuses a singular growth', () => {
+    const matrix = randomMatrix(5, random);
+    const inverse = factored(matrix);
+    // the new column 1 is K w with w nonzero only at rows 0 and 1: row 0 is the one other
+    // row of the inverse that changes, and it has no partner in its pass
+    const w = Float64Array.of(0.5, 2, 0, 0, 0);
+    const column = matrix.map(row => row.reduce((sum, value, j) => sum + value * w[j], 0));
+    inverse.replaceColumn(1, w);
+    matrix.forEach((row, i) => (row[1] = column[i]));
+    assert.ok(inverseError(inverse, matrix) < 1e-12);
+
+    const u = new Float64Array(5);
+    inverse.solveTransposed(Float64Array.of(1, 0, 0, 0, 0), u);
+    assert.equal(inverse.grow(new Float64Array(5), u, 1e-15, 1e-12), false);
+    assert.ok(inverseError(inverse, matrix) < 1e-12, 'K unchanged');
+  });
 });
