@@ -234,8 +234,15 @@ def test_inspect_without_models_lists_arrays_and_says_so():
     assert found["models"] == []
     assert [a["name"] for a in found["arrays"]] == ["x_train", "labels"]
     assert [a["inCell"] for a in found["arrays"]] == [True, False]
-    assert "`unknown_yet` is assigned" in found["warnings"][0]
-    assert "no model" in found["warnings"][1]
+    # a name of the cell is missing: it has not run, so whether it defines a model is unknown
+    assert found["warnings"] == [
+        "This cell has not run in this kernel yet (`unknown_yet` does not exist; after a kernel "
+        "restart, every cell has to run again): run it and the cells it needs, then choose "
+        "Analyze layers again."
+    ]
+    ran = inspect_cell("x_train = load()", user_ns)
+    assert ran["models"] == []
+    assert len(ran["warnings"]) == 1 and "This cell defines or uses no model" in ran["warnings"][0]
 
 
 def test_suggestions_pair_inputs_with_labels_by_shape_and_name():
