@@ -131,8 +131,9 @@ def inspect_cell(source: str, user_ns: dict) -> dict:
             # Whether the cell defines a model shows only once it has run (a restarted kernel
             # has lost every variable): one message, not "no model" beside "not run yet".
             names = ", ".join(f"`{name}`" for name in not_run)
+            verb = "does" if len(not_run) == 1 else "do"
             warnings = [
-                f"This cell has not run in this kernel yet ({names} does not exist; after a "
+                f"This cell has not run in this kernel yet ({names} {verb} not exist; after a "
                 "kernel restart, every cell has to run again): run it and the cells it needs, "
                 "then choose Analyze layers again." + also
             ]

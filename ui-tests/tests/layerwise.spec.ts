@@ -80,7 +80,7 @@ async function runToResult(panel: Locator): Promise<void> {
   });
   expect(
     await panel.getAttribute('data-phase'),
-    (await panel.locator('.jp-Layerwise-message').textContent()) ?? ''
+    (await panel.locator('.jp-Layerwise-messageText').textContent()) ?? ''
   ).toBe('done');
 }
 
@@ -108,7 +108,10 @@ test('context menu opens the panel beside the notebook', async ({ page, tmpPath 
   expect(panelBox!.x).toBeGreaterThan(notebookBox!.x + notebookBox!.width / 2);
   // The kernel has not run the cell: the panel says what to do instead of failing silently.
   await expect(panel).toHaveAttribute('data-phase', 'failed', { timeout: 120_000 });
-  await expect(panel.locator('.jp-Layerwise-message')).toContainText('run the cell');
+  await expect(panel.locator('.jp-Layerwise-messageText')).toContainText(
+    'This cell has not run in this kernel yet'
+  );
+  await expect(panel.locator('.jp-Layerwise-retry')).toBeVisible();
 });
 
 test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async ({
@@ -134,7 +137,10 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
   await expect(panel).toHaveAttribute('data-phase', 'running', { timeout: 120_000 });
   await panel.locator('.jp-Layerwise-cancel').click();
   await expect(panel).toHaveAttribute('data-phase', 'cancelled', { timeout: 60_000 });
-  await expect(panel.locator('.jp-Layerwise-message')).toHaveText('The analysis was cancelled.');
+  await expect(panel.locator('.jp-Layerwise-messageText')).toHaveText(
+    'The analysis was cancelled.'
+  );
+  await expect(panel.locator('.jp-Layerwise-retry')).toBeHidden();
 
   await runToResult(panel);
 
@@ -316,8 +322,8 @@ test.describe('kernel restart', () => {
       .getByRole('button', { name: 'Confirm Kernel Restart' })
       .click();
     await expect(page.locator('.jp-Dialog')).toHaveCount(0);
-    const message = panel.locator('.jp-Layerwise-message');
-    const retry = message.locator('.jp-Layerwise-retry');
+    const message = panel.locator('.jp-Layerwise-messageText');
+    const retry = panel.locator('.jp-Layerwise-message .jp-Layerwise-retry');
 
     // The form still shows the old kernel's model: Run fails, saying why, with a way on.
     await panel.locator('.jp-Layerwise-run').click();

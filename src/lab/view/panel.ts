@@ -28,7 +28,7 @@ const SHOWS: Record<'configure' | 'progress' | 'results', Phase[]> = {
 
 export class LayerwisePanel extends Panel {
   private readonly message = new Widget({ node: h('div', { role: 'status' }) });
-  private readonly messageText = h('span', {});
+  private readonly messageText = h('span', { class: 'jp-Layerwise-messageText' });
   private readonly retry = h(
     'button',
     { type: 'button', class: 'jp-mod-styled jp-Layerwise-retry' },
