@@ -97,6 +97,15 @@ async function saveDownload(page: Page, click: () => Promise<void>): Promise<[Do
   return [download, readFileSync(file)];
 }
 
+/** The 'layerA/layerB' pairs of a comparison figure's CSV export, in order, once each. */
+async function comparedPairs(page: Page, comparison: Locator, figure: string): Promise<string[]> {
+  const [, csv] = await saveDownload(page, () =>
+    comparison.locator(`[data-figure="${figure}"] [data-format="csv"]`).click()
+  );
+  const rows = csv.toString('utf8').split('\r\n').slice(1, -1);
+  return [...new Set(rows.map(line => line.split(',').slice(0, 2).join('/')))];
+}
+
 test('context menu opens the panel beside the notebook', async ({ page, tmpPath }) => {
   await openDemo(page, tmpPath);
   await analyzeModelCell(page);
@@ -180,15 +189,10 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
   await comparison.locator('select[data-layer="logits"]').selectOption('logits');
   await comparison.locator('.jp-Layerwise-comparePairs').click();
   await expect(comparison.locator('.jp-Layerwise-figure')).toHaveCount(3);
-  const [, pairs] = await saveDownload(page, () =>
-    comparison.locator('[data-figure="iou-or"] [data-format="csv"]').click()
-  );
-  const pairLayers = pairs
-    .toString('utf8')
-    .split('\r\n')
-    .slice(1, -1)
-    .map(line => line.split(',').slice(0, 2).join('/'));
-  expect([...new Set(pairLayers)]).toEqual(['dense_1/dense', 'logits/logits']);
+  expect(await comparedPairs(page, comparison, 'iou-or')).toEqual([
+    'dense_1/dense',
+    'logits/logits'
+  ]);
   // The MLP's twin in PyTorch (ONNX Runtime) against the Keras MLP (TensorFlow.js): the same
   // depth, so layers pair by position.
   await comparison.locator('.jp-Layerwise-compareWith').selectOption('torch_mlp');
@@ -198,15 +202,7 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
     { timeout: 6 * 60_000 }
   );
   await expect(comparison.locator('.jp-Layerwise-figure')).toHaveCount(3);
-  const [, torchIoU] = await saveDownload(page, () =>
-    comparison.locator('[data-figure="iou-and"] [data-format="csv"]').click()
-  );
-  const torchPairs = torchIoU
-    .toString('utf8')
-    .split('\r\n')
-    .slice(1, -1)
-    .map(line => line.split(',').slice(0, 2).join('/'));
-  expect([...new Set(torchPairs)]).toEqual([
+  expect(await comparedPairs(page, comparison, 'iou-and')).toEqual([
     'dense_1/2',
     'dense_2/4',
     'dense_3/6',
