@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { AndOrSolution, BatchSolver, WarmStart } from '../engine/andOr';
-import { trainProbe, type LinearProbe, type ProbeTrainer } from '../engine/probe';
+import { probeShape, trainProbe, type LinearProbe, type ProbeTrainer } from '../engine/probe';
 import { typedArraysFaster } from '../engine/probeFitters';
 import type { SolverOptions } from '../protocol/options';
 import type { ComputeTask } from './computeWorker';
@@ -76,8 +76,8 @@ export class ComputePool {
    * train at once; one for tfjs (a large layer, faster on the native backend) trains here.
    */
   readonly trainProbe: ProbeTrainer = (data, options, afterEpoch) => {
-    const columns = data.classes === 2 ? 1 : data.classes;
-    if (data.count < 1 || !typedArraysFaster(data.features.length / data.count, columns)) {
+    const { size, columns } = probeShape(data);
+    if (data.count < 1 || !typedArraysFaster(size, columns)) {
       return trainProbe(data, options, afterEpoch);
     }
     return this.submit({ kind: 'probe', id: this.nextId++, data, options }) as Promise<LinearProbe>;

@@ -81,6 +81,14 @@ function gatherRows(
   return out;
 }
 
+/** A probe's features per row and logit columns (one for two classes). */
+export function probeShape(data: ProbeTrainingData): { size: number; columns: number } {
+  return {
+    size: data.count ? data.features.length / data.count : 0,
+    columns: data.classes === 2 ? 1 : data.classes
+  };
+}
+
 /**
  * Trains one layer's probe (the default: in this thread, one after another). A backend may
  * train several at once on other threads; the probe must not depend on where it was trained.
@@ -101,14 +109,13 @@ export async function trainProbe(
   afterEpoch?: (epoch: number) => Promise<void> | void,
   fitterFor: (data: FitterData, options: ProbeOptions) => ProbeFitter = probeFitter
 ): Promise<LinearProbe> {
-  const { count, classes } = data;
-  const size = count ? data.features.length / count : 0;
+  const { count } = data;
+  const { size, columns } = probeShape(data);
   if (count < 2) {
     throw new AnalysisInputError(
       `probes need at least 2 training samples (one to train on, one held out); got ${count}`
     );
   }
-  const columns = classes === 2 ? 1 : classes;
   const uniform = uniformGenerator(options.seed);
   const order = permutation(count, uniform);
   const heldOutCount = Math.min(
