@@ -262,12 +262,15 @@ describe('back-off', () => {
     fakeClock(t);
     const windowMs = 1000;
     const backoff = new AuthBackoff({ stepMs: 1, maxDelayMs: 1, limit: 1, windowMs });
-    const replies: Promise<HttpError>[] = [];
-    for (let i = 0; i < 999; i++) {
-      replies.push(backoff.fail(`10.0.${i >> 8}.${i & 255}`));
-    }
-    t.mock.timers.tick(1);
-    await Promise.all(replies);
+    /** One failure from each of 999 addresses under `prefix`, answered. */
+    const fail999 = async (prefix: string) => {
+      const replies = Array.from({ length: 999 }, (_, i) =>
+        backoff.fail(`${prefix}.${i >> 8}.${i & 255}`)
+      );
+      t.mock.timers.tick(1);
+      await Promise.all(replies);
+    };
+    await fail999('10.0');
     assert.equal(tableSize(backoff), 999);
     // quiet for exactly the window: all 999 are expired, and the 1000th address prunes them
     t.mock.timers.tick(windowMs - 1);
@@ -276,11 +279,7 @@ describe('back-off', () => {
 
     // 1000 live addresses, one of them locked: pruning keeps every one
     assert.equal((await backoff.fail('new')).status, 429);
-    for (let i = 0; i < 999; i++) {
-      replies.push(backoff.fail(`10.1.${i >> 8}.${i & 255}`));
-    }
-    t.mock.timers.tick(1);
-    await Promise.all(replies);
+    await fail999('10.1');
     assert.equal(tableSize(backoff), 1000);
     t.mock.timers.tick(windowMs - 10);
     assert.equal((await backoff.fail('new')).status, 429, 'a locked address was forgotten');
