@@ -79,10 +79,14 @@ if ! done_already package "$key"; then
 fi
 
 if [[ $with_browser == 1 ]]; then
-  if [[ ! -x /usr/bin/chromium ]]; then
-    step "installing Debian's chromium for the UI tests"
+  # chromium runs the UI tests; poppler-utils (pdffonts, pdftoppm) checks their PDF exports.
+  missing=()
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  command -v pdffonts >/dev/null || missing+=(poppler-utils)
+  if ((${#missing[@]} > 0)); then
+    step "installing Debian's ${missing[*]} for the UI tests"
     as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
   key=$(hash_of ui-tests/package-lock.json)
   if ! done_already ui-tests "$key"; then

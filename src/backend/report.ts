@@ -33,6 +33,7 @@ export interface IReportFigure {
 interface IPlot {
   data: Trace[];
   layout: Layout;
+  caption: string;
 }
 
 const KINDS: InteractionKind[] = ['and', 'or'];
@@ -48,9 +49,13 @@ export function reportFigure(
   const build = (reference: Reference) =>
     buildFigure(id, result, { kind, reference, heatmapInteractions: HEATMAP_INTERACTIONS }, THEME);
   const final = build('final');
-  const plot: IPlot = { data: final.data, layout: final.layout };
+  const plot: IPlot = { data: final.data, layout: final.layout, caption: final.caption };
   const previous = build('previous');
-  const previousPlot: IPlot = { data: previous.data, layout: previous.layout };
+  const previousPlot: IPlot = {
+    data: previous.data,
+    layout: previous.layout,
+    caption: previous.caption
+  };
   const dependsOnReference = JSON.stringify(plot) !== JSON.stringify(previousPlot);
   return {
     id: id === 'probes' ? id : `${kind}-${id}`,
@@ -200,6 +205,7 @@ th { background: #f5f5f5; } td.salient { font-weight: bold; }
 @media (max-width: 900px) { .grid { grid-template-columns: minmax(0, 1fr); } }
 .figure { margin: 0; border: 1px solid #eee; background: #fff; color: #222; }
 .figure figcaption { font-weight: 600; font-size: 0.9rem; padding: 0.5rem 0.5rem 0; }
+.figure .caption { font-size: 0.8rem; margin: 0 0.5rem 0.5rem; opacity: 0.8; }
 .controls { margin: 1rem 0; }
 @media (prefers-color-scheme: dark) {
   body { color: #ddd; background: #1e1e1e; } th { background: #2a2a2a; } th, td { border-color: #444; }
@@ -216,6 +222,7 @@ const PAGE_SCRIPT = `
       var element = document.getElementById('figure-' + figure.id);
       if (first || figure.variants[reference]) {
         Plotly.react(element, variant.data, variant.layout, { responsive: true, displaylogo: false });
+        element.nextElementSibling.textContent = variant.caption;
       }
     });
   }
@@ -246,7 +253,8 @@ export function figureGrid(figures: IReportFigure[]): string {
     .map(
       f =>
         `<figure class="figure"><figcaption>${escapeHtml(f.title)}</figcaption>` +
-        `<div id="figure-${f.id}" style="height: ${f.height}px"></div></figure>`
+        `<div id="figure-${f.id}" style="height: ${f.height}px"></div>` +
+        `<p class="caption"></p></figure>`
     )
     .join('\n');
   return `<div class="grid">\n${divs}\n</div>`;

@@ -40,6 +40,10 @@ export interface IFigure {
   layout: Layout;
   /** Height / width for exports. */
   aspect: number;
+  /** The least height in px that keeps stacked rows of text apart, whatever the width. */
+  minHeightPx?: number;
+  /** What is drawn and how to read it: shown under the figure, left to a paper's caption. */
+  caption: string;
   table: IFigureTable;
 }
 
@@ -127,6 +131,9 @@ function baseLayout(theme: IPlotTheme): Layout {
       xanchor: 'left',
       y: 1.02,
       yanchor: 'bottom',
+      // Plotly lists stacked bars top-down; every figure lists its entries in data order.
+      traceorder: 'normal',
+      itemwidth: 30,
       font: { color: theme.text }
     },
     xaxis: { ...axis },
@@ -134,6 +141,15 @@ function baseLayout(theme: IPlotTheme): Layout {
     hoverlabel: { font: { family: theme.fontFamily } }
   };
 }
+
+const SPREAD_NOTE =
+  ' Error bars, where drawn: the range over the alternative optimal solutions (method.md 3a).';
+
+/**
+ * Layer names along x, slanted: Plotly keeps them level while they barely fit, where they
+ * then nearly touch, and slants only later.
+ */
+const LAYER_AXIS = { type: 'category', tickangle: -45, title: { text: 'layer' } };
 
 /** A line with markers: every curve of every figure looks the same. */
 function curve(color: string, trace: Trace): Trace {
@@ -153,6 +169,50 @@ export function facetGrid(count: number): { rows: number; columns: number } {
 }
 
 /**
+ * Order ticks a narrow facet has room for, upright: every order up to 5, else 1, the multiples
+ * of 5 and the highest order (where it is not crowding the last multiple).
+ */
+export function orderTicks(maxOrder: number): Layout {
+  let tickvals = Array.from({ length: maxOrder }, (_, i) => i + 1);
+  if (maxOrder > 5) {
+    tickvals = [1, ...tickvals.filter(order => order % 5 === 0)];
+    if (maxOrder - tickvals[tickvals.length - 1] >= 3) {
+      tickvals.push(maxOrder);
+    }
+  }
+  return { tickmode: 'array', tickvals, tickangle: 0 };
+}
+
+/** A panel's name, above its top left corner. */
+function panelName(text: string, yaxis: string, theme: IPlotTheme): Record<string, unknown> {
+  return {
+    text,
+    showarrow: false,
+    xref: 'paper',
+    yref: `${yaxis} domain`,
+    x: 0,
+    y: 1,
+    xanchor: 'left',
+    yanchor: 'bottom',
+    font: { size: theme.fontSize, color: theme.text }
+  };
+}
+
+/**
+ * Orders are told apart by colour: a legend titled "order" whose entries are the numbers, each
+ * only as wide as it needs, so ten orders take one or two rows, not five.
+ */
+function orderLegend(layout: Layout, theme: IPlotTheme): void {
+  layout.legend = {
+    ...(layout.legend as object),
+    title: { text: 'order' },
+    // The text's width (Plotly's default column is far wider than a number).
+    entrywidth: 1.3 * theme.fontSize,
+    entrywidthmode: 'pixels'
+  };
+}
+
+/**
  * Paper Fig. 3a: for every layer (one small multiple each) and order, the strength shared
  * with the reference layer and the forgotten strength stacked up, the newly emerged strength
  * pointing down. All facets share the y scale so layers compare at a glance.
@@ -165,6 +225,7 @@ export function strengthFigure(
   const metrics = metricsOf(result, view.reference);
   const labels = PART_LABELS[view.reference];
   const { rows: gridRows, columns } = facetGrid(metrics.length);
+  const maxOrder = Math.max(1, ...ordersOf(metrics, view.kind));
   const layout = baseLayout(theme);
   const axis = layout.xaxis as object;
   const data: Trace[] = [];
@@ -205,18 +266,25 @@ export function strengthFigure(
       ]);
     }
     const firstColumn = i % columns === 0;
+    // Shared scales: order ticks only under the lowest facet of each column, strength ticks
+    // only on the first column, each axis titled once.
+    const lowest = i + columns >= metrics.length;
     layout[`xaxis${suffix}`] = {
       ...axis,
-      dtick: 1,
-      title: Math.floor(i / columns) === gridRows - 1 ? { text: 'order' } : undefined
+      ...orderTicks(maxOrder),
+      matches: i === 0 ? undefined : 'x',
+      showticklabels: lowest,
+      title: i === metrics.length - 1 ? { text: 'order' } : undefined
     };
-    // One y scale for all facets: its ticks only on the first column.
     layout[`yaxis${suffix}`] = {
       ...(layout.yaxis as object),
       zeroline: true,
       matches: i === 0 ? undefined : 'y',
       showticklabels: firstColumn,
-      title: firstColumn ? { text: 'strength' } : undefined
+      title:
+        firstColumn && Math.floor(i / columns) === Math.floor((gridRows - 1) / 2)
+          ? { text: 'normalised strength' }
+          : undefined
     };
     annotations.push({
       text: layer.layer,
@@ -231,12 +299,25 @@ export function strengthFigure(
     });
   });
   layout.barmode = 'relative';
+  const empty = gridRows * columns - metrics.length;
+  if (gridRows > 1 && empty >= 2) {
+    // Two empty cells of the bottom row hold the legend (one is too narrow for its names):
+    // the facets get the height it would take on top.
+    layout.legend = {
+      ...(layout.legend as object),
+      orientation: 'v',
+      x: (columns - empty) / columns + 0.06,
+      xanchor: 'left',
+      y: 0,
+      yanchor: 'bottom'
+    };
+  }
   // The top strip, between the legend and the facets, holds the first row's layer names.
   layout.grid = {
     rows: gridRows,
     columns,
     pattern: 'independent',
-    xgap: 0.08,
+    xgap: 0.1,
     ygap: 0.35,
     domain: { x: [0, 1], y: [0, gridRows > 1 ? 0.95 : 0.92] }
   };
@@ -247,6 +328,11 @@ export function strengthFigure(
     data,
     layout,
     aspect: 0.35 + 0.3 * gridRows,
+    caption:
+      `Per layer (one panel each) and order, the summed strength of the salient interactions, ` +
+      `normalised by the layer's c_l (its mean |v(N) - v(∅)| over the samples) and averaged ` +
+      `over the samples. "${labels.overlap}" and "${labels.forget}" stack upwards; ` +
+      `"${labels.emerge}" points down, so the three stay apart.`,
     table: {
       columns: [
         'layer',
@@ -310,7 +396,9 @@ export function completenessFigure(
   view: IFigureView,
   theme: IPlotTheme
 ): IFigure {
-  const metrics = metricsOf(result, view.reference);
+  // Against itself the final layer is complete and not redundant by definition: not drawn.
+  const all = metricsOf(result, view.reference);
+  const metrics = view.reference === 'final' ? all.slice(0, -1) : all;
   const layers = metrics.map(l => l.layer);
   const orders = ordersOf(metrics, view.kind);
   const maxOrder = orders.length > 0 ? orders[orders.length - 1] : 1;
@@ -321,7 +409,7 @@ export function completenessFigure(
     const color = theme.orderColor(order, maxOrder);
     const common = curve(color, {
       x: layers,
-      name: `order ${order}`,
+      name: String(order),
       legendgroup: `order ${order}`
     });
     data.push({
@@ -348,23 +436,37 @@ export function completenessFigure(
       ])
     );
   }
-  // Completeness above redundancy, one shared layer axis: readable in a narrow panel.
+  // Completeness above redundancy, one shared layer axis: readable in a narrow panel. Each
+  // panel is named above it, not by a rotated axis title longer than the panel is high.
   const layout = baseLayout(theme);
+  orderLegend(layout, theme);
   const ratioAxis = { ...(layout.yaxis as object), range: [-0.02, 1.05] };
   layout.xaxis = {
     ...(layout.xaxis as object),
-    type: 'category',
-    anchor: 'y2',
-    title: { text: 'layer' }
+    ...LAYER_AXIS,
+    anchor: 'y2'
   };
-  layout.yaxis = { ...ratioAxis, domain: [0.56, 1], title: { text: 'completeness' } };
-  layout.yaxis2 = { ...ratioAxis, domain: [0, 0.44], title: { text: 'redundancy' } };
+  layout.yaxis = { ...ratioAxis, domain: [0.56, 0.9] };
+  layout.yaxis2 = { ...ratioAxis, domain: [0, 0.36] };
+  layout.annotations = [
+    panelName('completeness', 'y', theme),
+    panelName('redundancy', 'y2', theme)
+  ];
   return {
     id: 'completeness',
     title: `${KIND_LABEL[view.kind]} completeness and redundancy vs depth`,
     data,
     layout,
     aspect: 0.9,
+    caption:
+      (view.reference === 'final'
+        ? "Completeness: the share of the final layer's salient strength this layer already " +
+          "has; redundancy: the share of this layer's strength the final layer no longer has. " +
+          'The final layer itself is left out (against itself it is complete and not redundant ' +
+          'by definition).'
+        : "Completeness: the share of this layer's salient strength the previous layer " +
+          "already had; redundancy: the share of the previous layer's strength this layer " +
+          'no longer has.') + SPREAD_NOTE,
     table: {
       columns: [
         'layer',
@@ -394,7 +496,7 @@ export function salientFigure(
     y.forEach((count, i) => rows.push([layers[i], order, count]));
     return {
       type: 'bar',
-      name: `order ${order}`,
+      name: String(order),
       x: layers,
       y,
       marker: { color: theme.orderColor(order, maxOrder) },
@@ -402,11 +504,12 @@ export function salientFigure(
     };
   });
   const layout = baseLayout(theme);
+  orderLegend(layout, theme);
   layout.barmode = 'stack';
-  layout.xaxis = { ...(layout.xaxis as object), type: 'category', title: { text: 'layer' } };
+  layout.xaxis = { ...(layout.xaxis as object), ...LAYER_AXIS };
   layout.yaxis = {
     ...(layout.yaxis as object),
-    title: { text: 'salient interactions per sample' }
+    title: { text: 'salient per sample' }
   };
   return {
     id: 'salient',
@@ -414,6 +517,9 @@ export function salientFigure(
     data,
     layout,
     aspect: 0.7,
+    caption:
+      'Salient interactions (|I(S)| above the threshold tau of method.md 4) per sample, ' +
+      'averaged over the samples, stacked by order.',
     table: { columns: ['layer', 'order', 'salientPerSample'], rows }
   };
 }
@@ -462,9 +568,16 @@ export function trackingFigure(
 ): IFigure {
   const layers = result.layers.map(l => l.name);
   const names = result.variables.names;
+  // A row of the heat map needs 1.5 lines of text; the axes about ten lines more.
+  const rowPx = 1.5 * theme.fontSize;
+  const framePx = 10 * theme.fontSize;
+  const rowsThatFit =
+    theme.maxHeightPx === undefined || rowPx === 0
+      ? Infinity
+      : Math.floor((theme.maxHeightPx - framePx) / rowPx);
   const tracked = strongestTracked(
     result.tracking.filter(t => t.kind === view.kind),
-    Math.max(1, view.heatmapInteractions)
+    Math.max(1, Math.min(view.heatmapInteractions, rowsThatFit))
   ).sort((a, b) => a.order - b.order || a.mask - b.mask);
   const labels = tracked.map(t => subsetLabel(t.mask, names));
   const zmax = Math.max(1e-12, ...tracked.map(peakStrength));
@@ -538,6 +651,8 @@ export function trackingFigure(
     range: [-0.5, layers.length - 0.5],
     tickvals: layers.map((_, i) => i),
     ticktext: layers,
+    // Upright names would overlap in a heat map's narrow columns.
+    tickangle: -90,
     title: { text: 'layer' }
   };
   layout.yaxis = {
@@ -549,7 +664,7 @@ export function trackingFigure(
     ticktext: labels,
     title: { text: 'interaction (variables)' }
   };
-  layout.margin = { l: 120, r: 10, t: 10, b: 40 };
+  layout.margin = { l: 10, r: 10, t: 10, b: 40 };
   return {
     id: 'tracking',
     title: `${KIND_LABEL[view.kind]} interactions through the layers`,
@@ -567,7 +682,21 @@ export function trackingFigure(
           cmin: -zmax,
           cmax: zmax,
           showscale: true,
-          colorbar: { title: { text: 'strength', side: 'right' }, thickness: 10, outlinewidth: 0 }
+          // Above the map, not beside it: a narrow column's width goes to the cells; three
+          // ticks fit the narrowest.
+          colorbar: {
+            orientation: 'h',
+            x: 0,
+            xanchor: 'left',
+            y: 1,
+            yanchor: 'bottom',
+            len: 1,
+            tickangle: 0,
+            nticks: 3,
+            title: { text: 'normalised strength', side: 'top' },
+            thickness: 8,
+            outlinewidth: 0
+          }
         },
         customdata: hover,
         hovertemplate: '%{customdata}<extra></extra>'
@@ -591,6 +720,12 @@ export function trackingFigure(
     ],
     layout,
     aspect: Math.min(0.35 + 0.035 * tracked.length, 2.5),
+    minHeightPx: framePx + rowPx * tracked.length,
+    caption:
+      `The ${tracked.length} strongest interactions (rows) through the layers. Colour: the ` +
+      "signed strength, normalised by the layer's c_l and averaged over the samples. A dot: " +
+      'salient at that layer in at least one sample; a ring: salient, but in fewer than half ' +
+      'of the optimal solutions of the LP (the choice among optima decides it).',
     table: {
       columns: [
         'kind',
@@ -657,6 +792,10 @@ export function comparisonFigure(
     data,
     layout,
     aspect: 0.7,
+    caption:
+      "Intersection over union of the two models' salient sets, per order, averaged over the " +
+      'samples (1: the same interactions).' +
+      SPREAD_NOTE,
     table: {
       columns: ['layerA', 'layerB', 'order', 'iou', 'iouMin', 'iouMax', 'samples'],
       rows: ofKind.map(r => [
@@ -701,14 +840,17 @@ export function probeFigure(
     });
   }
   const layout = baseLayout(theme);
-  layout.xaxis = { ...(layout.xaxis as object), type: 'category', title: { text: 'layer' } };
+  layout.xaxis = { ...(layout.xaxis as object), ...LAYER_AXIS };
   layout.yaxis = { ...(layout.yaxis as object), range: [0, 1.02], title: { text: 'accuracy' } };
   return {
     id: 'probes',
     title: 'Probe accuracy per layer',
     data,
     layout,
-    aspect: 0.6,
+    aspect: 0.75,
+    caption:
+      'Accuracy of the linear probe read from each layer (its log-odds is the game v_l). The ' +
+      'interactions of a layer whose probe is near chance say little about the network.',
     table: {
       columns: ['layer', 'trainAccuracy', 'heldOutAccuracy', 'epochs', 'featureSize'],
       rows: probed.map(l => [
@@ -754,6 +896,9 @@ export function stabilityFigure(
     data,
     layout,
     aspect: 0.6,
+    caption:
+      '|mean| / std of each salient interaction over noisy copies of the input, averaged over ' +
+      'the interactions of an order and the samples: higher is more stable.',
     table: { columns: ['layer', 'order', 'stability'], rows }
   };
 }

@@ -13,6 +13,8 @@ export interface IPlotTheme {
   zeroLine: string;
   fontFamily: string;
   fontSize: number;
+  /** The tallest a figure may be drawn, in px (an export's page); none on screen. */
+  maxHeightPx?: number;
   overlap: string;
   forget: string;
   emerge: string;
@@ -60,15 +62,23 @@ export const DIVERGING: [number, string][] = [
   [1, '#b2182b']
 ];
 
-export function paperTheme(fontPx: number): IPlotTheme {
+/**
+ * Exported figures are set in Arimo (SIL Open Font License, so a PDF may embed it), which has
+ * the metrics of Arial and Liberation Sans: where a viewer of the SVG or PNG lacks Arimo, the
+ * substitute takes the same room and the layout holds.
+ */
+export const PAPER_FONT = 'Arimo';
+
+export function paperTheme(fontPx: number, maxHeightPx?: number): IPlotTheme {
   return {
+    maxHeightPx,
     background: '#ffffff',
     plotBackground: '#ffffff',
     text: '#000000',
     mutedText: '#444444',
     grid: '#dddddd',
     zeroLine: '#888888',
-    fontFamily: 'Helvetica, Arial, sans-serif',
+    fontFamily: `${PAPER_FONT}, "Liberation Sans", Arial, Helvetica, sans-serif`,
     fontSize: fontPx,
     overlap: '#1f77b4',
     forget: '#ff7f0e',

@@ -30,7 +30,9 @@ function panelPlot(
 ) {
   const view: IFigureView = { kind, reference, heatmapInteractions: 40 };
   const figure = buildFigure(id, result, view, paperTheme(12));
-  const plot = JSON.parse(JSON.stringify({ data: figure.data, layout: figure.layout }));
+  const plot = JSON.parse(
+    JSON.stringify({ data: figure.data, layout: figure.layout, caption: figure.caption })
+  );
   return { title: figure.title, plot };
 }
 
@@ -340,6 +342,11 @@ describe('report.html', () => {
     const figures = JSON.parse(textOf(scripts[0])) as IReportFigure[];
     figures.forEach(f => assert.ok(ids.has(`figure-${f.id}`), f.id));
     assert.match(page, /Plotly\.react\(element, variant\.data, variant\.layout/);
+    assert.match(page, /element\.nextElementSibling\.textContent = variant\.caption/);
+    assert.ok(
+      all.filter(e => attribute(e, 'class') === 'caption').length === figures.length,
+      'a caption under every figure'
+    );
     const radios = all.filter(e => attribute(e, 'name') === 'reference');
     assert.deepEqual(
       radios.map(r => attribute(r, 'value')),
@@ -347,7 +354,7 @@ describe('report.html', () => {
     );
     const style = textOf(all.find(e => e.tagName === 'style')!);
     const classes = new Set(all.flatMap(e => attribute(e, 'class')?.split(/\s+/) ?? []));
-    assert.deepEqual([...classes].sort(), ['controls', 'figure', 'grid', 'salient']);
+    assert.deepEqual([...classes].sort(), ['caption', 'controls', 'figure', 'grid', 'salient']);
     classes.forEach(c => assert.match(style, new RegExp(`\\.${c}\\b`), c));
   });
 });

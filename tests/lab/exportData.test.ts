@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import { figureCsv, figureJson } from '../../src/lab/export/data';
 import { EXPORT_PRESETS, exportSize } from '../../src/lab/export/presets';
 import { safeFileName } from '../../src/lab/export/fileName';
-import { pdfSafeText } from '../../src/lab/export/pdfText';
 import { strengthFigure, type IFigure } from '../../src/figures/builders';
 import { paperTheme } from '../../src/figures/theme';
 import { DEFAULT_SETTINGS, readSettings } from '../../src/lab/settings';
@@ -43,6 +42,9 @@ test('presets: a single-column figure is 3.25 in wide with 8 pt text', () => {
   assert.ok(Math.abs(size.fontPx * 0.75 - 8) < 1e-9);
   assert.ok(Math.abs(size.heightPt / size.widthPt - size.heightPx / size.widthPx) < 1e-12);
   assert.equal(exportSize(EXPORT_PRESETS.slide, 10).heightPt, 9 * 72);
+  // A figure's own least height wins over its aspect, up to the page (9 in = 864 px).
+  assert.equal(exportSize(EXPORT_PRESETS['single-column'], 0.5, 400).heightPx, 400);
+  assert.equal(exportSize(EXPORT_PRESETS['single-column'], 0.5, 2000).heightPx, 864);
 });
 
 test('file names are safe', () => {
@@ -61,8 +63,4 @@ test('settings defaults match the schema, and bad values fall back to them', () 
   assert.equal(read.solver, 'exact');
   assert.equal(read.samples, DEFAULT_SETTINGS.samples);
   assert.equal((read as unknown as Record<string, unknown>).unknown, undefined);
-});
-
-test('PDF text: typographic minus and thin spaces become ASCII', () => {
-  assert.equal(pdfSafeText('<text>\u22120.5\u2009x</text>'), '<text>-0.5 x</text>');
 });

@@ -4,6 +4,7 @@ import {
   buildFigure,
   completenessFigure,
   facetGrid,
+  orderTicks,
   divergingColor,
   FIGURE_IDS,
   probeFigure,
@@ -74,6 +75,17 @@ test('strength bars follow the AND/OR switch and the reference switch', () => {
   assert.notEqual((prev.data[0] as { name: string }).name, (or.data[0] as { name: string }).name);
 });
 
+test('order ticks: every order up to 5, then 1, multiples of 5 and an uncrowded top', () => {
+  const ticks = (n: number) => (orderTicks(n) as { tickvals: number[] }).tickvals;
+  assert.deepEqual(ticks(4), [1, 2, 3, 4]);
+  assert.deepEqual(ticks(5), [1, 2, 3, 4, 5]);
+  assert.deepEqual(ticks(6), [1, 5]);
+  assert.deepEqual(ticks(8), [1, 5, 8]);
+  assert.deepEqual(ticks(10), [1, 5, 10]);
+  assert.deepEqual(ticks(12), [1, 5, 10]);
+  assert.deepEqual(ticks(13), [1, 5, 10, 13]);
+});
+
 test('facets: at most three columns', () => {
   assert.deepEqual(facetGrid(1), { rows: 1, columns: 1 });
   assert.deepEqual(facetGrid(3), { rows: 1, columns: 3 });
@@ -81,15 +93,21 @@ test('facets: at most three columns', () => {
 });
 
 test('completeness figure: one completeness and one redundancy curve per order', () => {
-  const fig = completenessFigure(sampleResult(), view(), theme);
+  const result = sampleResult();
+  const fig = completenessFigure(result, view(), theme);
   assert.equal(fig.data.length, 4);
   const c1 = fig.data[0] as { y: (number | null)[]; yaxis?: string };
   const r1 = fig.data[1] as { y: (number | null)[]; yaxis?: string };
   assert.equal(c1.yaxis, undefined);
   assert.equal(r1.yaxis, 'y2');
   assert.ok(Math.abs((c1.y[0] as number) - 0.8 / 1.2) < 1e-12);
-  assert.equal(c1.y[2], 1);
   assert.ok(Math.abs((r1.y[0] as number) - 0.2) < 1e-12);
+  // The final layer against itself (complete, not redundant by definition) is not drawn...
+  assert.deepEqual((c1 as unknown as { x: string[] }).x, ['dense', 'dense_1']);
+  assert.match(fig.caption, /final layer itself is left out/);
+  // ...but against the previous layer it is a real comparison.
+  const previous = completenessFigure(result, view({ reference: 'previous' }), theme);
+  assert.deepEqual((previous.data[0] as { x: string[] }).x, ['dense', 'dense_1', 'output']);
 });
 
 test('completeness figure: error bars and table columns from the spread over the optima', () => {
@@ -163,6 +181,52 @@ test('tracking heat map: one vector cell per interaction and layer, strongest fi
   assert.deepEqual((top1.layout.yaxis as { ticktext: string[] }).ticktext, ['{a}']);
   const or = trackingFigure(result, view({ kind: 'or' }), theme);
   assert.deepEqual((or.layout.yaxis as { ticktext: string[] }).ticktext, ['{b, c}']);
+});
+
+test('tracking heat map: rows of text never closer than 1.5 lines, within the page', () => {
+  const result = sampleResult();
+  // Font 12 px: a row takes 18 px and the axes 120 px, so two rows need 156 px and a page of
+  // 150 px has room for one.
+  const fits = trackingFigure(result, view(), paperTheme(12, 1000));
+  assert.equal(fits.minHeightPx, 156);
+  const page = trackingFigure(result, view(), paperTheme(12, 150));
+  assert.deepEqual((page.layout.yaxis as { ticktext: string[] }).ticktext, ['{a}']);
+  assert.match(page.caption, /^The 1 strongest/);
+});
+
+test('order legends: titled once, numbers as entries, listed in order', () => {
+  for (const build of [completenessFigure, salientFigure]) {
+    const fig = build(sampleResult(), view(), theme);
+    const legend = fig.layout.legend as { title: { text: string }; traceorder: string };
+    assert.equal(legend.title.text, 'order');
+    assert.equal(legend.traceorder, 'normal');
+    const names = fig.data.filter(t => t.showlegend !== false).map(t => t.name);
+    assert.deepEqual(names, ['1', '2']);
+  }
+});
+
+test('strength figure: the legend fills the empty cells of the last row', () => {
+  const result = sampleResult();
+  const legend = (fig: ReturnType<typeof strengthFigure>) =>
+    fig.layout.legend as { orientation: string; x: number; y: number };
+  // three layers: one row, no empty cell, the legend stays on top
+  assert.equal(legend(strengthFigure(result, view(), theme)).orientation, 'h');
+  const extra = (count: number) => {
+    const more = { ...result, metrics: { ...result.metrics } };
+    const added = Array.from({ length: count }, (_, i) => ({
+      ...result.metrics.final[0],
+      layer: `extra_${i}`
+    }));
+    more.metrics.final = [...result.metrics.final, ...added];
+    return legend(strengthFigure(more, view(), theme));
+  };
+  // 5 facets in a 2 x 3 grid leave one cell, too narrow: the legend stays on top
+  assert.equal(extra(2).orientation, 'h');
+  const placed = extra(1);
+  // 4 facets in a 2 x 3 grid: the last row has one facet and two empty cells from x = 1/3
+  assert.equal(placed.orientation, 'v');
+  assert.ok(Math.abs(placed.x - (1 / 3 + 0.06)) < 1e-12);
+  assert.equal(placed.y, 0);
 });
 
 test('diverging colours: white at zero, the scale ends at +-zmax and beyond', () => {

@@ -5,9 +5,11 @@
  */
 import { expect, galata, test } from '@jupyterlab/galata';
 import type { Download, Locator, Page } from '@playwright/test';
+import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { summarisePdf } from './pdf';
+import { textProblems } from './textLayout';
 
 // scripts/test-wheel.sh points this at a copy outside the repository.
 const EXAMPLES =
@@ -95,6 +97,16 @@ async function saveDownload(page: Page, click: () => Promise<void>): Promise<[Do
   const [download] = await Promise.all([page.waitForEvent('download'), click()]);
   const file = await download.path();
   return [download, readFileSync(file)];
+}
+
+/** pdffonts' table: one row per font, [name, embedded?]. */
+function pdfFonts(file: string): [string, string][] {
+  const rows = execFileSync('pdffonts', [file], { encoding: 'utf8' }).trim().split('\n').slice(2);
+  // columns: name type... encoding emb sub uni object ID
+  return rows.map(row => {
+    const cells = row.trim().split(/\s+/);
+    return [cells[0], cells[cells.length - 5]];
+  });
 }
 
 /** The 'layerA/layerB' pairs of a comparison figure's CSV export, in order, once each. */
@@ -378,4 +390,67 @@ test('a PyTorch model cell: its blocks are the layers, analysed on ONNX Runtime'
   const stability = results.locator('[data-figure="stability"].jp-Layerwise-figure');
   const [, csv] = await saveDownload(page, () => stability.locator('[data-format="csv"]').click());
   expect(csv.toString('utf8').split('\r\n')[0]).toBe('layer,order,stability');
+});
+
+test.describe('figures for a paper', () => {
+  // n = 10 patches, the demo's setting: ten orders in the legends, the longest names.
+  test.use({
+    mockSettings: {
+      ...galata.DEFAULT_SETTINGS,
+      'layerwise:analyze': { ...SETTINGS, variables: 10, heatmapInteractions: 40 }
+    }
+  });
+
+  test('every figure in every preset: no text overlaps or is cut off, fonts embedded', async ({
+    page,
+    tmpPath
+  }) => {
+    const panel = await configureTrainedModel(page, tmpPath, DEMO, 'digits_mlp');
+    await panel.locator('.jp-Layerwise-stability').check();
+    await panel.locator('.jp-Layerwise-draws').fill('2');
+    await panel.locator('.jp-Layerwise-draws').blur();
+    await runToResult(panel);
+    const results = await expectFigures(panel, 6);
+    const ids = await results
+      .locator('.jp-Layerwise-figure')
+      .evaluateAll(cards => cards.map(card => card.getAttribute('data-figure')!));
+    expect(ids).toEqual(['strength', 'completeness', 'salient', 'tracking', 'probes', 'stability']);
+    // the panel explains every figure under it
+    for (const caption of await results.locator('.jp-Layerwise-caption').allTextContents()) {
+      expect(caption.length).toBeGreaterThan(40);
+    }
+
+    const problems: string[] = [];
+    for (const preset of ['single-column', 'double-column', 'slide']) {
+      await results.locator('.jp-Layerwise-preset').selectOption(preset);
+      for (const id of ids) {
+        const card = results.locator(`[data-figure="${id}"].jp-Layerwise-figure`);
+        const [, svg] = await saveDownload(page, () => card.locator('[data-format="svg"]').click());
+        const found = await page.evaluate(textProblems, svg.toString('utf8'));
+        for (const p of found) {
+          problems.push(`${id} ${preset}: ${p.kind} ${JSON.stringify(p.texts)} ${p.depth}px`);
+        }
+        if (found.length > 0) {
+          // the figure itself, to look at in the report
+          await test.info().attach(`${id}-${preset}.svg`, {
+            body: svg,
+            contentType: 'image/svg+xml'
+          });
+        }
+        const [pdfDownload] = await saveDownload(page, () =>
+          card.locator('[data-format="pdf"]').click()
+        );
+        const file = await pdfDownload.path();
+        const fonts = pdfFonts(file);
+        expect(fonts.length, `${id} ${preset}: fonts`).toBeGreaterThan(0);
+        for (const [name, embedded] of fonts) {
+          expect(embedded, `${id} ${preset}: ${name} embedded`).toBe('yes');
+        }
+        // poppler draws it: the PDF is well formed, not merely parsed by our own reader
+        execFileSync('pdftoppm', ['-r', '30', '-png', '-singlefile', file, file]);
+        expect(readFileSync(`${file}.png`).subarray(1, 4).toString('latin1')).toBe('PNG');
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });

@@ -85,7 +85,7 @@ export function renderComparison(
       id: `iou-${kind}`,
       title: figure.title,
       height: plotHeight(figure),
-      variants: { final: { data: figure.data, layout: figure.layout } }
+      variants: { final: { data: figure.data, layout: figure.layout, caption: figure.caption } }
     };
   });
   // each model's emergence and forgetting, side by side, AND then OR

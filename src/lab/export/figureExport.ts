@@ -6,22 +6,30 @@
 import type { IFigure } from '../../figures/builders';
 import { loadPlotly, type IPlotlyFigure } from '../plots/plotlyApi';
 import { paperTheme, type IPlotTheme } from '../../figures/theme';
-import { pdfSafeText } from './pdfText';
-import { exportSize, type IExportPreset, type IExportSize } from './presets';
+import { embedPaperFont, registerPaperFont } from './paperFont';
+import {
+  exportSize,
+  MAX_HEIGHT_INCHES,
+  PT_PER_INCH,
+  PX_PER_INCH,
+  type IExportPreset,
+  type IExportSize
+} from './presets';
 
 export type FigureBuilder = (theme: IPlotTheme) => IFigure;
 
 function exportFigure(build: FigureBuilder, preset: IExportPreset): [IPlotlyFigure, IExportSize] {
-  const probe = build(paperTheme(0));
-  const size = exportSize(preset, probe.aspect);
-  const figure = build(paperTheme(size.fontPx));
+  const fontPx = (preset.fontPoints * PX_PER_INCH) / PT_PER_INCH;
+  const figure = build(paperTheme(fontPx, MAX_HEIGHT_INCHES * PX_PER_INCH));
+  const size = exportSize(preset, figure.aspect, figure.minHeightPx);
   const layout: Record<string, unknown> = {
     ...figure.layout,
     width: size.widthPx,
     height: size.heightPx
   };
   if (preset.name === 'slide') {
-    // A paper's caption carries the title; a slide needs it on the figure.
+    // A paper's caption carries the title; a slide needs it on the figure. The legend moves
+    // to the right (a slide is wide), since Plotly would stack it over the title.
     layout.title = {
       text: figure.title,
       x: 0.01,
@@ -29,6 +37,14 @@ function exportFigure(build: FigureBuilder, preset: IExportPreset): [IPlotlyFigu
       font: { size: size.fontPx * 1.2 }
     };
     layout.margin = { ...((figure.layout.margin as object) ?? {}), t: size.fontPx * 3.5 };
+    layout.legend = {
+      ...((figure.layout.legend as object) ?? {}),
+      orientation: 'v',
+      x: 1.02,
+      xanchor: 'left',
+      y: 1,
+      yanchor: 'top'
+    };
   }
   return [{ data: figure.data, layout, config: { staticPlot: true } }, size];
 }
@@ -40,15 +56,22 @@ function decodeDataUrl(url: string): string {
   return header.endsWith(';base64') ? atob(body) : decodeURIComponent(body);
 }
 
-export async function figureSvg(build: FigureBuilder, preset: IExportPreset): Promise<string> {
-  const Plotly = await loadPlotly();
+async function svgAndSize(
+  build: FigureBuilder,
+  preset: IExportPreset
+): Promise<[string, IExportSize]> {
+  const [Plotly] = await Promise.all([loadPlotly(), registerPaperFont()]);
   const [figure, size] = exportFigure(build, preset);
   const url = await Plotly.toImage(figure, {
     format: 'svg',
     width: size.widthPx,
     height: size.heightPx
   });
-  return decodeDataUrl(url);
+  return [decodeDataUrl(url), size];
+}
+
+export async function figureSvg(build: FigureBuilder, preset: IExportPreset): Promise<string> {
+  return (await svgAndSize(build, preset))[0];
 }
 
 export async function figurePng(
@@ -56,7 +79,7 @@ export async function figurePng(
   preset: IExportPreset,
   scale: number
 ): Promise<Blob> {
-  const Plotly = await loadPlotly();
+  const [Plotly] = await Promise.all([loadPlotly(), registerPaperFont()]);
   const [figure, size] = exportFigure(build, preset);
   const url = await Plotly.toImage(figure, {
     format: 'png',
@@ -69,15 +92,11 @@ export async function figurePng(
 }
 
 export async function figurePdf(build: FigureBuilder, preset: IExportPreset): Promise<Blob> {
-  const [svgText, [jspdf, svg2pdf]] = await Promise.all([
-    figureSvg(build, preset),
+  const [[svgText, size], [jspdf, svg2pdf]] = await Promise.all([
+    svgAndSize(build, preset),
     Promise.all([import('jspdf'), import('svg2pdf.js')])
   ]);
-  const size = exportSize(preset, build(paperTheme(0)).aspect);
-  const svg = new DOMParser().parseFromString(
-    pdfSafeText(svgText),
-    'image/svg+xml'
-  ).documentElement;
+  const svg = new DOMParser().parseFromString(svgText, 'image/svg+xml').documentElement;
   if (svg.nodeName !== 'svg') {
     throw new Error('The plot could not be converted to SVG for the PDF export.');
   }
@@ -86,8 +105,11 @@ export async function figurePdf(build: FigureBuilder, preset: IExportPreset): Pr
     orientation,
     unit: 'pt',
     format: [size.widthPt, size.heightPt],
-    compress: true
+    compress: true,
+    // jsPDF lists the 14 standard fonts otherwise, unembedded, which checkers flag.
+    putOnlyUsedFonts: true
   });
+  await embedPaperFont(doc);
   // svg2pdf reads computed styles, so the SVG must be in the document while it is drawn.
   const host = document.createElement('div');
   host.style.cssText = 'position:fixed;left:-100000px;top:0;visibility:hidden';

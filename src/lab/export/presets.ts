@@ -28,6 +28,9 @@ export const EXPORT_PRESETS: Readonly<Record<ExportPresetName, IExportPreset>> =
   slide: { name: 'slide', label: 'Slide (10 in, 14 pt)', widthInches: 10, fontPoints: 14 }
 });
 
+/** The tallest export: a page's text block. */
+export const MAX_HEIGHT_INCHES = 9;
+
 /** CSS pixels per inch: Plotly lays out in CSS pixels, SVG user units are CSS pixels. */
 export const PX_PER_INCH = 96;
 export const PT_PER_INCH = 72;
@@ -47,9 +50,12 @@ export interface IExportSize {
  * The export box of a figure whose height is `aspect` times its width; the height is kept
  * within a page (at most 9 in) so a tall heat map still fits.
  */
-export function exportSize(preset: IExportPreset, aspect: number): IExportSize {
+export function exportSize(preset: IExportPreset, aspect: number, minHeightPx = 0): IExportSize {
   const widthIn = preset.widthInches;
-  const heightIn = Math.min(Math.max(widthIn * aspect, 1.5), 9);
+  const heightIn = Math.min(
+    Math.max(widthIn * aspect, minHeightPx / PX_PER_INCH, 1.5),
+    MAX_HEIGHT_INCHES
+  );
   const widthPx = Math.round(widthIn * PX_PER_INCH);
   const heightPx = Math.round(heightIn * PX_PER_INCH);
   const ptPerPx = PT_PER_INCH / PX_PER_INCH;

@@ -33,12 +33,13 @@ export function figureCard(
     'section',
     { class: 'jp-Layerwise-figure', 'data-figure': id },
     h('header', {}, h('h3', {}), h('div', { class: 'jp-Layerwise-exports' }, ...buttons)),
-    plot
+    plot,
+    h('p', { class: 'jp-Layerwise-caption' })
   );
   return { card, plot };
 }
 
-/** Draws a figure into its card's plot and titles the card. */
+/** Draws a figure into its card's plot, and titles and captions the card. */
 export async function drawFigure(
   plotly: IPlotly,
   plot: HTMLElement,
@@ -48,6 +49,10 @@ export async function drawFigure(
   const heading = plot.parentElement?.querySelector('h3');
   if (heading) {
     heading.textContent = figure.title;
+  }
+  const caption = plot.parentElement?.querySelector('.jp-Layerwise-caption');
+  if (caption) {
+    caption.textContent = figure.caption;
   }
   plot.style.height = `${height}px`;
   await plotly.react(plot, figure.data, figure.layout, {
