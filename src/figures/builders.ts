@@ -672,7 +672,12 @@ export function comparisonFigure(
   };
 }
 
-/** Probe accuracy per layer: a layer whose probe cannot classify has meaningless interactions. */
+/**
+ * Probe accuracy per layer: a layer whose probe cannot classify has meaningless interactions.
+ * The held-out rows are a split of the training data, so that line is near 1 wherever the
+ * model fits its training data; the analysed samples (labelled ones only) show whether the
+ * probe reads the samples the analysis explains.
+ */
 export function probeFigure(
   result: AnalysisResult,
   _view: IFigureView,
@@ -682,13 +687,23 @@ export function probeFigure(
   const layers = probed.map(l => l.name);
   const train = probed.map(l => l.probe?.trainAccuracy ?? null);
   const heldOut = probed.map(l => l.probe?.heldOutAccuracy ?? null);
+  const onSamples = probed.map(l => l.probe?.sampleAccuracy ?? null);
+  const sampleCount = Math.max(0, ...probed.map(l => l.probe?.sampleCount ?? 0));
   const chance = result.model.classes > 0 ? 1 / Math.max(result.model.classes, 2) : null;
   const line = (name: string, y: (number | null)[], color: string): Trace =>
     curve(color, { name, x: layers, y, hovertemplate: `%{x}<br>${name}: %{y:.3f}<extra></extra>` });
   const data = [
-    line('train accuracy', train, theme.train),
-    line('held-out accuracy', heldOut, theme.heldOut)
+    line('training rows', train, theme.train),
+    line('held-out training rows', heldOut, theme.heldOut)
   ];
+  if (sampleCount > 0) {
+    const name = `analysed samples (n = ${sampleCount})`;
+    data.push({
+      ...line(name, onSamples, theme.samples),
+      // dashed, so it stays apart from the held-out line without telling red from green
+      line: { color: theme.samples, width: 1.5, dash: 'dash' }
+    });
+  }
   if (chance !== null && layers.length > 0) {
     data.push({
       type: 'scatter',
@@ -710,11 +725,21 @@ export function probeFigure(
     layout,
     aspect: 0.6,
     table: {
-      columns: ['layer', 'trainAccuracy', 'heldOutAccuracy', 'epochs', 'featureSize'],
+      columns: [
+        'layer',
+        'trainAccuracy',
+        'heldOutAccuracy',
+        'sampleAccuracy',
+        'sampleCount',
+        'epochs',
+        'featureSize'
+      ],
       rows: probed.map(l => [
         l.name,
         l.probe?.trainAccuracy ?? null,
         l.probe?.heldOutAccuracy ?? null,
+        l.probe?.sampleAccuracy ?? null,
+        l.probe?.sampleCount ?? null,
         l.probe?.epochs ?? null,
         l.probe?.featureSize ?? null
       ])

@@ -254,7 +254,7 @@ describe('report.html', () => {
     // the markup of a row, so no stray text lands between its cells
     assert.ok(
       html.includes(
-        '<tr><td>dense</td><td>probe</td><td>0.8</td><td>0.7</td><td>2</td><td>1.5</td><td>0.5</td></tr>'
+        '<tr><td>dense</td><td>probe</td><td>0.8</td><td>0.7</td><td>0.5</td><td>2</td><td>1.5</td><td>0.5</td></tr>'
       )
     );
     assert.ok(
@@ -264,10 +264,19 @@ describe('report.html', () => {
     );
     assert.ok(html.includes('<h2>Strongest interactions across layers</h2><p>Normalised strength'));
     assert.deepEqual(texts(tables[1]), [
-      ['layer', 'kind', 'probe train', 'probe held out', 'cl', 'salient AND', 'salient OR'],
-      ['dense', 'probe', '0.8', '0.7', '2', '1.5', '0.5'],
-      ['dense_1', 'probe', '0.9', '0.85', '3', '1', '1'],
-      ['output', 'output', '–', '–', '3', '1', '1']
+      [
+        'layer',
+        'kind',
+        'probe train',
+        'probe held out (training rows)',
+        'probe on the analysed samples (n = 2)',
+        'cl',
+        'salient AND',
+        'salient OR'
+      ],
+      ['dense', 'probe', '0.8', '0.7', '0.5', '2', '1.5', '0.5'],
+      ['dense_1', 'probe', '0.9', '0.85', '1', '3', '1', '1'],
+      ['output', 'output', '–', '–', '–', '3', '1', '1']
     ]);
     // strongest first; bold (class salient) where salient in some sample
     assert.deepEqual(texts(tables[2]), [

@@ -174,9 +174,36 @@ test('diverging colours: white at zero, the scale ends at +-zmax and beyond', ()
 
 test('probe figure skips the output layer and draws the chance level', () => {
   const fig = probeFigure(sampleResult(), view(), theme);
-  assert.deepEqual((fig.data[0] as { x: string[] }).x, ['dense', 'dense_1']);
-  assert.deepEqual((fig.data[1] as { y: number[] }).y, [0.7, 0.85]);
-  assert.deepEqual((fig.data[2] as { y: number[] }).y, [0.1, 0.1]);
+  const lines = fig.data as { name: string; x: string[]; y: number[] }[];
+  assert.deepEqual(lines[0].x, ['dense', 'dense_1']);
+  assert.deepEqual(
+    lines.map(l => [l.name, l.y]),
+    [
+      ['training rows', [0.8, 0.9]],
+      ['held-out training rows', [0.7, 0.85]],
+      ['analysed samples (n = 2)', [0.5, 1]],
+      ['chance', [0.1, 0.1]]
+    ]
+  );
+  assert.deepEqual(fig.table.columns.slice(3, 5), ['sampleAccuracy', 'sampleCount']);
+  assert.deepEqual(
+    fig.table.rows.map(row => row.slice(3, 5)),
+    [
+      [0.5, 2],
+      [1, 2]
+    ]
+  );
+});
+
+test('probe figure leaves out the analysed samples when they have no labels', () => {
+  const result = sampleResult();
+  for (const layer of result.layers) {
+    if (layer.probe) {
+      layer.probe = { ...layer.probe, sampleAccuracy: null, sampleCount: 0 };
+    }
+  }
+  const names = probeFigure(result, view(), theme).data.map(t => t.name);
+  assert.deepEqual(names, ['training rows', 'held-out training rows', 'chance']);
 });
 
 test('every figure builds and uses the theme colours', () => {

@@ -58,14 +58,28 @@ export function sampleResult(): AnalysisResult {
         name: 'dense',
         index: 0,
         kind: 'probe',
-        probe: { trainAccuracy: 0.8, heldOutAccuracy: 0.7, epochs: 12, featureSize: 16 },
+        probe: {
+          trainAccuracy: 0.8,
+          heldOutAccuracy: 0.7,
+          sampleAccuracy: 0.5,
+          sampleCount: 2,
+          epochs: 12,
+          featureSize: 16
+        },
         normaliser: 2
       },
       {
         name: 'dense_1',
         index: 1,
         kind: 'probe',
-        probe: { trainAccuracy: 0.9, heldOutAccuracy: 0.85, epochs: 9, featureSize: 8 },
+        probe: {
+          trainAccuracy: 0.9,
+          heldOutAccuracy: 0.85,
+          sampleAccuracy: 1,
+          sampleCount: 2,
+          epochs: 9,
+          featureSize: 8
+        },
         normaliser: 3
       },
       { name: 'output', index: 2, kind: 'output', probe: null, normaliser: 3 }

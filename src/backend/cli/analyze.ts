@@ -163,8 +163,12 @@ function summary(result: AnalysisResult): string {
   const lines = result.layers.map((layer, l) => {
     const mean = (pick: (s: AnalysisResult['perSample'][number][number]) => number) =>
       result.perSample.reduce((sum, sample) => sum + pick(sample[l]), 0) / result.perSample.length;
+    const onSamples =
+      layer.probe?.sampleAccuracy != null
+        ? `, on the analysed samples ${layer.probe.sampleAccuracy.toFixed(3)} (n = ${layer.probe.sampleCount})`
+        : '';
     const probe = layer.probe
-      ? `probe held-out accuracy ${layer.probe.heldOutAccuracy.toFixed(3)}`
+      ? `probe held-out accuracy ${layer.probe.heldOutAccuracy.toFixed(3)}${onSamples}`
       : 'network output';
     return `  ${layer.name}: ${mean(s => s.and.length).toFixed(1)} AND + ${mean(s => s.or.length).toFixed(1)} OR salient per sample; ${probe}`;
   });
