@@ -156,7 +156,7 @@ function layerTable(result: AnalysisResult): string {
   const body = result.layers.map((layer, l) => {
     const perSample = result.perSample.map(sample => sample[l]).filter(Boolean);
     const cells = [
-      layer.name,
+      layer.label,
       layer.kind,
       format(layer.probe?.trainAccuracy),
       format(layer.probe?.heldOutAccuracy),
@@ -176,7 +176,7 @@ function trackingTable(result: AnalysisResult, limit = 15): string {
     return '';
   }
   const head = `<tr><th>kind</th><th>variables</th>${result.layers
-    .map(l => `<th>${escapeHtml(l.name)}</th>`)
+    .map(l => `<th>${escapeHtml(l.label)}</th>`)
     .join('')}</tr>`;
   const body = strongest.map(t => {
     const cells = t.strength

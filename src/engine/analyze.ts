@@ -20,6 +20,7 @@ import { ambiguityOf, metricSpread, optimaSalient } from './ambiguity';
 import { AnalysisCancelledError, AnalysisInputError } from './errors';
 import { poolFeatures, pooledSize } from './featurePooling';
 import { checkFinite, forwardInChunks, type Between } from './forwardPasses';
+import { layerLabel } from './layerLabel';
 import { compareLayers, type ComparedSample } from './layerMetrics';
 import { LayerScalars, type AnalysedLayer } from './layerScalars';
 import { baselineOf, MaskedSampler, validateVariables } from './masking';
@@ -653,6 +654,7 @@ function assemble(
 
   const layers: LayerInfo[] = analysed.map((layer, i) => ({
     name: layer.descriptor.name,
+    label: layerLabel(layer.descriptor.name, layer.descriptor.className),
     index: layer.descriptor.index,
     kind: layer.probe ? 'probe' : 'output',
     // probes come first in `analysed`, in the order of onSamples

@@ -90,8 +90,17 @@ export function subsetLabel(mask: number, names: readonly string[]): string {
   return `{${parts.join(', ')}}`;
 }
 
+/** A layer's label (LayerInfo.label: name and type) by its name, which stays its id. */
+function labeller(result: AnalysisResult): (name: string) => string {
+  const labels = new Map(result.layers.map(l => [l.name, l.label]));
+  return name => labels.get(name) ?? name;
+}
+
+/** The metrics against `reference`, each layer under its label. */
 function metricsOf(result: AnalysisResult, reference: Reference): LayerMetrics[] {
-  return reference === 'final' ? result.metrics.final : result.metrics.previous;
+  const label = labeller(result);
+  const metrics = reference === 'final' ? result.metrics.final : result.metrics.previous;
+  return metrics.map(m => ({ ...m, layer: label(m.layer) }));
 }
 
 function ordersOf(metrics: LayerMetrics[], kind: InteractionKind): number[] {
@@ -384,7 +393,7 @@ export function salientFigure(
   view: IFigureView,
   theme: IPlotTheme
 ): IFigure {
-  const metrics = result.metrics.final;
+  const metrics = metricsOf(result, 'final');
   const layers = metrics.map(l => l.layer);
   const orders = ordersOf(metrics, view.kind);
   const maxOrder = orders.length > 0 ? orders[orders.length - 1] : 1;
@@ -460,7 +469,7 @@ export function trackingFigure(
   view: IFigureView,
   theme: IPlotTheme
 ): IFigure {
-  const layers = result.layers.map(l => l.name);
+  const layers = result.layers.map(l => l.label);
   const names = result.variables.names;
   const tracked = strongestTracked(
     result.tracking.filter(t => t.kind === view.kind),
@@ -684,7 +693,7 @@ export function probeFigure(
   theme: IPlotTheme
 ): IFigure {
   const probed = result.layers.filter(l => l.probe !== null);
-  const layers = probed.map(l => l.name);
+  const layers = probed.map(l => l.label);
   const train = probed.map(l => l.probe?.trainAccuracy ?? null);
   const heldOut = probed.map(l => l.probe?.heldOutAccuracy ?? null);
   const onSamples = probed.map(l => l.probe?.sampleAccuracy ?? null);
@@ -735,7 +744,7 @@ export function probeFigure(
         'featureSize'
       ],
       rows: probed.map(l => [
-        l.name,
+        l.label,
         l.probe?.trainAccuracy ?? null,
         l.probe?.heldOutAccuracy ?? null,
         l.probe?.sampleAccuracy ?? null,
@@ -756,7 +765,10 @@ export function stabilityFigure(
   view: IFigureView,
   theme: IPlotTheme
 ): IFigure {
-  const byLayer = (result.stability ?? []).filter(s => s.kind === view.kind);
+  const label = labeller(result);
+  const byLayer = (result.stability ?? [])
+    .filter(s => s.kind === view.kind)
+    .map(s => ({ ...s, layer: label(s.layer) }));
   const rows: Cell[][] = [];
   const data: Trace[] = byLayer.map((entry, i) => {
     const color = theme.orderColor(i + 1, byLayer.length);

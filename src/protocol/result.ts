@@ -7,7 +7,8 @@ import { AnalysisOptions, SolverKind } from './options';
 
 /**
  * 2: the canonical optimum and its ambiguity (method.md 3a), warnings.
- * 3: each probe's accuracy on the analysed samples (ProbeReport.sampleAccuracy).
+ * 3: each probe's accuracy on the analysed samples (ProbeReport.sampleAccuracy); each layer's
+ *    display label (LayerInfo.label).
  */
 export const SCHEMA_VERSION = 3;
 
@@ -121,7 +122,10 @@ export const ProbeReport = ProbeFit.extend({
 export type ProbeReport = z.infer<typeof ProbeReport>;
 
 export const LayerInfo = z.object({
+  /** The layer's id in the model: what comparisons and the analysis options match by. */
   name: z.string(),
+  /** What figures, CSV exports and the report show: the name with the layer's type. */
+  label: z.string(),
   /** Position in the model's layer list. */
   index: z.number().int(),
   /** probe: a linear classifier on the layer's features; output: the network's own logits. */

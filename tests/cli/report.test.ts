@@ -95,7 +95,7 @@ function hostileResult(): AnalysisResult {
     ...result,
     model: { ...result.model, source: HOSTILE[1] },
     variables: { ...result.variables, names: HOSTILE },
-    layers: result.layers.map((layer, l) => ({ ...layer, name: HOSTILE[l] })),
+    layers: result.layers.map((layer, l) => ({ ...layer, name: HOSTILE[l], label: HOSTILE[l] })),
     tracking: result.tracking.map(t => ({ ...t, mask: 7 }))
   };
 }
@@ -295,6 +295,21 @@ describe('report.html', () => {
         [false, false, true]
       ]
     );
+  });
+
+  it('names layers by their labels in the layer and tracking tables', () => {
+    const base = sampleResult();
+    const labels = ['features.0 (Conv2d)', '1 (ReLU)', 'output (Net)'];
+    const result = { ...base, layers: base.layers.map((l, i) => ({ ...l, label: labels[i] })) };
+    const tables = elements(renderReport(result)).filter(e => e.tagName === 'table');
+    const texts = (table: Element) => rows(table).map(row => row.map(textOf));
+    assert.deepEqual(
+      texts(tables[1])
+        .slice(1)
+        .map(row => row[0]),
+      labels
+    );
+    assert.deepEqual(texts(tables[2])[0].slice(2), labels);
   });
 
   it('warns about unconverged solves, says when there is no gap, leaves out an empty tracking', () => {

@@ -235,3 +235,37 @@ test('strongest tracked interactions: by peak |strength|, whatever the sign', ()
   assert.equal(strongestTracked(tracking, 10).length, 3);
   assert.equal(tracking[0].mask, 3, 'the input is not reordered');
 });
+
+test('figures and their CSV name layers by their labels (type and path), not their ids', () => {
+  const result = sampleResult();
+  const labels = ['features.0 (Conv2d)', '1 (ReLU)', 'output (Net)'];
+  result.layers.forEach((layer, i) => (layer.label = labels[i]));
+  result.stability = (['dense', 'output'] as const).map(layer => ({
+    kind: 'and' as const,
+    layer,
+    stability: [{ order: 1, value: 2 }]
+  }));
+  const build = (id: (typeof FIGURE_IDS)[number]) => buildFigure(id, result, view(), theme);
+  const firstCells = (id: (typeof FIGURE_IDS)[number]) => [
+    ...new Set(build(id).table.rows.map(row => row[0]))
+  ];
+
+  const strength = build('strength');
+  assert.deepEqual(
+    (strength.layout.annotations as { text: string }[]).map(a => a.text),
+    labels
+  );
+  assert.deepEqual(firstCells('strength'), labels);
+  assert.deepEqual((build('completeness').data[0] as { x: string[] }).x, labels);
+  assert.deepEqual((build('salient').data[0] as { x: string[] }).x, labels);
+  assert.deepEqual(firstCells('salient'), labels);
+  const tracking = build('tracking').layout.xaxis as { ticktext: string[] };
+  assert.deepEqual(tracking.ticktext, labels);
+  assert.deepEqual((build('probes').data[0] as { x: string[] }).x, labels.slice(0, 2));
+  assert.deepEqual(firstCells('probes'), labels.slice(0, 2));
+  assert.deepEqual(
+    build('stability').data.map(t => t.name),
+    ['features.0 (Conv2d)', 'output (Net)']
+  );
+  assert.deepEqual(firstCells('stability'), ['features.0 (Conv2d)', 'output (Net)']);
+});

@@ -56,6 +56,7 @@ export function sampleResult(): AnalysisResult {
     layers: [
       {
         name: 'dense',
+        label: 'dense',
         index: 0,
         kind: 'probe',
         probe: {
@@ -70,6 +71,7 @@ export function sampleResult(): AnalysisResult {
       },
       {
         name: 'dense_1',
+        label: 'dense_1',
         index: 1,
         kind: 'probe',
         probe: {
@@ -82,7 +84,7 @@ export function sampleResult(): AnalysisResult {
         },
         normaliser: 3
       },
-      { name: 'output', index: 2, kind: 'output', probe: null, normaliser: 3 }
+      { name: 'output', label: 'output', index: 2, kind: 'output', probe: null, normaliser: 3 }
     ],
     samples: [
       { index: 0, label: 1, target: 1, predicted: 1 },

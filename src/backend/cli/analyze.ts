@@ -170,7 +170,7 @@ function summary(result: AnalysisResult): string {
     const probe = layer.probe
       ? `probe held-out accuracy ${layer.probe.heldOutAccuracy.toFixed(3)}${onSamples}`
       : 'network output';
-    return `  ${layer.name}: ${mean(s => s.and.length).toFixed(1)} AND + ${mean(s => s.or.length).toFixed(1)} OR salient per sample; ${probe}`;
+    return `  ${layer.label}: ${mean(s => s.and.length).toFixed(1)} AND + ${mean(s => s.or.length).toFixed(1)} OR salient per sample; ${probe}`;
   });
   return lines.join('\n');
 }
