@@ -160,6 +160,8 @@ def test_metadata_names_outputs_input_and_layers() -> None:
         ("head", LOGITS_NAME),
     ]
     assert meta["layers"][0]["outputShape"] == [10, 32]
+    # the module classes, which the figures' layer labels carry beside the paths
+    assert [layer["className"] for layer in meta["layers"]] == ["TransformerEncoderLayer", "Linear"]
     assert meta["opset"] >= 17
 
 
@@ -302,6 +304,11 @@ def test_analysis_end_to_end_on_the_mlp(tmp_path: Path) -> None:
     )
     assert result["runtime"]["runner"] == "onnx"
     assert [layer["name"] for layer in result["layers"]] == ["0", "4", "5"]
+    assert [layer["label"] for layer in result["layers"]] == [
+        "0 (Linear)",
+        "4 (Tanh)",
+        "5 (Linear)",
+    ]
     assert [layer["kind"] for layer in result["layers"]] == ["probe", "probe", "output"]
     # v(x_N) and v(x_{}) of the output layer are PyTorch's own log-odds (mean baseline).
     with torch.no_grad():

@@ -110,7 +110,8 @@ function planFromMetadata(
       index: l.index,
       hasWeights: l.hasWeights,
       output: l.output,
-      outputShape: l.outputShape
+      outputShape: l.outputShape,
+      ...(l.className === undefined ? {} : { className: l.className })
     })),
     classes: meta.logits.classes,
     warnings: meta.warnings
@@ -290,11 +291,12 @@ export class OnnxRunner implements ModelRunner {
     this.warnings = plan.warnings;
     this.classes = classes;
     this.maxBatch = maxBatch;
-    this.layers = layers.map(({ name, index, hasWeights, outputShape }) => ({
+    this.layers = layers.map(({ name, index, hasWeights, outputShape, className }) => ({
       name,
       index,
       hasWeights,
-      outputShape
+      outputShape,
+      ...(className === undefined ? {} : { className })
     }));
     for (const layer of layers) {
       this.outputOf.set(layer.name, layer.output);

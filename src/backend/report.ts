@@ -152,16 +152,20 @@ export function keyValueRows(rows: [string, string][]): string {
 }
 
 function layerTable(result: AnalysisResult): string {
+  // The held-out rows are training data; the analysed samples need not be (a test split).
+  const sampleCount = Math.max(0, ...result.layers.map(l => l.probe?.sampleCount ?? 0));
   const head =
-    '<tr><th>layer</th><th>kind</th><th>probe train</th><th>probe held out</th>' +
+    '<tr><th>layer</th><th>kind</th><th>probe train</th><th>probe held out (training rows)</th>' +
+    `<th>probe on the analysed samples${sampleCount > 0 ? ` (n = ${sampleCount})` : ''}</th>` +
     '<th>c<sub>l</sub></th><th>salient AND</th><th>salient OR</th></tr>';
   const body = result.layers.map((layer, l) => {
     const perSample = result.perSample.map(sample => sample[l]).filter(Boolean);
     const cells = [
-      layer.name,
+      layer.label,
       layer.kind,
       format(layer.probe?.trainAccuracy),
       format(layer.probe?.heldOutAccuracy),
+      format(layer.probe?.sampleAccuracy),
       format(layer.normaliser),
       format(mean(perSample.map(s => s.and.length))),
       format(mean(perSample.map(s => s.or.length)))
@@ -177,7 +181,7 @@ function trackingTable(result: AnalysisResult, limit = 15): string {
     return '';
   }
   const head = `<tr><th>kind</th><th>variables</th>${result.layers
-    .map(l => `<th>${escapeHtml(l.name)}</th>`)
+    .map(l => `<th>${escapeHtml(l.label)}</th>`)
     .join('')}</tr>`;
   const body = strongest.map(t => {
     const cells = t.strength

@@ -20,11 +20,13 @@ import { ambiguityOf, metricSpread, optimaSalient } from './ambiguity';
 import { AnalysisCancelledError, AnalysisInputError } from './errors';
 import { poolFeatures, pooledSize } from './featurePooling';
 import { checkFinite, forwardInChunks, type Between } from './forwardPasses';
+import { layerLabel } from './layerLabel';
 import { compareLayers, type ComparedSample } from './layerMetrics';
 import { LayerScalars, type AnalysedLayer } from './layerScalars';
 import { baselineOf, MaskedSampler, validateVariables } from './masking';
 import { ProbeModel, trainProbe, type LinearProbe, type ProbeTrainer } from './probe';
 import type { LayerDescriptor, ModelRunner } from './runner';
+import { sampleAccuracies } from './sampleAccuracy';
 import { addDraw, MIN_ORDER, recordSample, type SampleRecord } from './sampleRecord';
 import { salienceThresholds } from './salience';
 import { DEGENERATE_KAPPA_SHARE, degenerateKappa } from './solver/objective';
@@ -270,6 +272,8 @@ export async function analyze(
 
   // --- probes, trained on the unmasked training features
   const analysed: AnalysedLayer[] = [];
+  // per probe, its accuracy on the analysed samples (null without their labels)
+  let onSamples: number[] | null = null;
   try {
     if (probeData) {
       checkLabels(probeData.labels, probeData.count, classes, 'training data');
@@ -301,9 +305,18 @@ export async function analyze(
       );
       // between() after a trainer that does not call it (another thread's)
       await between();
-      probes.forEach((probe, i) =>
-        analysed.push({ descriptor: probed[i], probe: new ProbeModel(probe) })
-      );
+      const models = probes.map(probe => new ProbeModel(probe));
+      models.forEach((probe, i) => analysed.push({ descriptor: probed[i], probe }));
+      if (labels) {
+        onSamples = await sampleAccuracies(
+          runner,
+          models.map((probe, i) => ({ descriptor: probed[i], probe })),
+          input.samples,
+          labels,
+          options,
+          between
+        );
+      }
     }
     analysed.push({ descriptor: output, probe: null });
 
@@ -420,7 +433,8 @@ export async function analyze(
       sampleIndices,
       classes,
       orders,
-      sums
+      sums,
+      onSamples
     );
     if (collapsed.length > 0) {
       result.warnings.push(collapsedWarning(collapsed, records.length));
@@ -572,7 +586,8 @@ function assemble(
   sampleIndices: number[],
   classes: number,
   orders: Uint8Array,
-  sums: { and: Float64Array[]; or: Float64Array[] }
+  sums: { and: Float64Array[]; or: Float64Array[] },
+  onSamples: number[] | null
 ): AnalysisResult {
   const { options, runner } = input;
   const n = options.variables.length;
@@ -639,9 +654,17 @@ function assemble(
 
   const layers: LayerInfo[] = analysed.map((layer, i) => ({
     name: layer.descriptor.name,
+    label: layerLabel(layer.descriptor.name, layer.descriptor.className),
     index: layer.descriptor.index,
     kind: layer.probe ? 'probe' : 'output',
-    probe: layer.probe ? layer.probe.probe.report : null,
+    // probes come first in `analysed`, in the order of onSamples
+    probe: layer.probe
+      ? {
+          ...layer.probe.probe.report,
+          sampleAccuracy: onSamples ? onSamples[i] : null,
+          sampleCount: onSamples ? records.length : 0
+        }
+      : null,
     normaliser: normalisers[i]
   }));
   const labels = input.labels ?? null;

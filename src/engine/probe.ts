@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ProbeOptions } from '../protocol/options';
-import type { ProbeReport } from '../protocol/result';
+import type { ProbeFit } from '../protocol/result';
 import { AnalysisInputError } from './errors';
 import {
   probeFitter,
@@ -30,7 +30,7 @@ export interface LinearProbe {
   /** [featureSize, columns] row-major. */
   weights: Float32Array;
   bias: Float32Array;
-  report: ProbeReport;
+  report: ProbeFit;
 }
 
 /** Improvements of the held-out loss below this do not reset the patience counter. */

@@ -12,6 +12,8 @@ export interface LayerDescriptor {
   hasWeights: boolean;
   /** Output shape of one sample, without the batch dimension. */
   outputShape: number[];
+  /** The layer's type (Keras class, PyTorch module class), where the model says it. */
+  className?: string;
 }
 
 export interface ForwardOutputs {

@@ -99,7 +99,8 @@ export class TfjsRunner implements ModelRunner {
         name: layer.name,
         index: model.layers.indexOf(layer),
         hasWeights: layer.weights.length > 0,
-        outputShape: withoutBatch(layer.outputShape)
+        outputShape: withoutBatch(layer.outputShape),
+        className: layer.getClassName()
       };
     });
 

@@ -94,8 +94,17 @@ export function subsetLabel(mask: number, names: readonly string[]): string {
   return `{${parts.join(', ')}}`;
 }
 
+/** A layer's label (LayerInfo.label: name and type) by its name, which stays its id. */
+function labeller(result: AnalysisResult): (name: string) => string {
+  const labels = new Map(result.layers.map(l => [l.name, l.label]));
+  return name => labels.get(name) ?? name;
+}
+
+/** The metrics against `reference`, each layer under its label. */
 function metricsOf(result: AnalysisResult, reference: Reference): LayerMetrics[] {
-  return reference === 'final' ? result.metrics.final : result.metrics.previous;
+  const label = labeller(result);
+  const metrics = reference === 'final' ? result.metrics.final : result.metrics.previous;
+  return metrics.map(m => ({ ...m, layer: label(m.layer) }));
 }
 
 function ordersOf(metrics: LayerMetrics[], kind: InteractionKind): number[] {
@@ -486,7 +495,7 @@ export function salientFigure(
   view: IFigureView,
   theme: IPlotTheme
 ): IFigure {
-  const metrics = result.metrics.final;
+  const metrics = metricsOf(result, 'final');
   const layers = metrics.map(l => l.layer);
   const orders = ordersOf(metrics, view.kind);
   const maxOrder = orders.length > 0 ? orders[orders.length - 1] : 1;
@@ -566,7 +575,7 @@ export function trackingFigure(
   view: IFigureView,
   theme: IPlotTheme
 ): IFigure {
-  const layers = result.layers.map(l => l.name);
+  const layers = result.layers.map(l => l.label);
   const names = result.variables.names;
   // A row of the heat map needs 1.5 lines of text; the axes about ten lines more.
   const rowPx = 1.5 * theme.fontSize;
@@ -811,23 +820,38 @@ export function comparisonFigure(
   };
 }
 
-/** Probe accuracy per layer: a layer whose probe cannot classify has meaningless interactions. */
+/**
+ * Probe accuracy per layer: a layer whose probe cannot classify has meaningless interactions.
+ * The held-out rows are a split of the training data, so that line is near 1 wherever the
+ * model fits its training data; the analysed samples (labelled ones only) show whether the
+ * probe reads the samples the analysis explains.
+ */
 export function probeFigure(
   result: AnalysisResult,
   _view: IFigureView,
   theme: IPlotTheme
 ): IFigure {
   const probed = result.layers.filter(l => l.probe !== null);
-  const layers = probed.map(l => l.name);
+  const layers = probed.map(l => l.label);
   const train = probed.map(l => l.probe?.trainAccuracy ?? null);
   const heldOut = probed.map(l => l.probe?.heldOutAccuracy ?? null);
+  const onSamples = probed.map(l => l.probe?.sampleAccuracy ?? null);
+  const sampleCount = Math.max(0, ...probed.map(l => l.probe?.sampleCount ?? 0));
   const chance = result.model.classes > 0 ? 1 / Math.max(result.model.classes, 2) : null;
   const line = (name: string, y: (number | null)[], color: string): Trace =>
     curve(color, { name, x: layers, y, hovertemplate: `%{x}<br>${name}: %{y:.3f}<extra></extra>` });
   const data = [
-    line('train accuracy', train, theme.train),
-    line('held-out accuracy', heldOut, theme.heldOut)
+    line('training rows', train, theme.train),
+    line('held-out training rows', heldOut, theme.heldOut)
   ];
+  if (sampleCount > 0) {
+    const name = `analysed samples (n = ${sampleCount})`;
+    data.push({
+      ...line(name, onSamples, theme.samples),
+      // dashed, so it stays apart from the held-out line without telling red from green
+      line: { color: theme.samples, width: 1.5, dash: 'dash' }
+    });
+  }
   if (chance !== null && layers.length > 0) {
     data.push({
       type: 'scatter',
@@ -852,11 +876,21 @@ export function probeFigure(
       'Accuracy of the linear probe read from each layer (its log-odds is the game v_l). The ' +
       'interactions of a layer whose probe is near chance say little about the network.',
     table: {
-      columns: ['layer', 'trainAccuracy', 'heldOutAccuracy', 'epochs', 'featureSize'],
+      columns: [
+        'layer',
+        'trainAccuracy',
+        'heldOutAccuracy',
+        'sampleAccuracy',
+        'sampleCount',
+        'epochs',
+        'featureSize'
+      ],
       rows: probed.map(l => [
-        l.name,
+        l.label,
         l.probe?.trainAccuracy ?? null,
         l.probe?.heldOutAccuracy ?? null,
+        l.probe?.sampleAccuracy ?? null,
+        l.probe?.sampleCount ?? null,
         l.probe?.epochs ?? null,
         l.probe?.featureSize ?? null
       ])
@@ -873,7 +907,10 @@ export function stabilityFigure(
   view: IFigureView,
   theme: IPlotTheme
 ): IFigure {
-  const byLayer = (result.stability ?? []).filter(s => s.kind === view.kind);
+  const label = labeller(result);
+  const byLayer = (result.stability ?? [])
+    .filter(s => s.kind === view.kind)
+    .map(s => ({ ...s, layer: label(s.layer) }));
   const rows: Cell[][] = [];
   const data: Trace[] = byLayer.map((entry, i) => {
     const color = theme.orderColor(i + 1, byLayer.length);

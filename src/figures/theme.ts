@@ -20,6 +20,8 @@ export interface IPlotTheme {
   emerge: string;
   train: string;
   heldOut: string;
+  /** Probe accuracy on the analysed samples. */
+  samples: string;
   /** Diverging colour scale for signed strengths, negative to positive. */
   diverging: [number, string][];
   /** One colour per interaction order (1-based), from low (dark) to high (light) orders. */
@@ -85,6 +87,7 @@ export function paperTheme(fontPx: number, maxHeightPx?: number): IPlotTheme {
     emerge: '#2ca02c',
     train: '#1f77b4',
     heldOut: '#d62728',
+    samples: '#2ca02c',
     diverging: DIVERGING,
     orderColor
   };

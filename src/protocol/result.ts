@@ -5,8 +5,12 @@
 import { z } from 'zod';
 import { AnalysisOptions, SolverKind } from './options';
 
-/** 2: the canonical optimum and its ambiguity (method.md 3a), warnings. */
-export const SCHEMA_VERSION = 2;
+/**
+ * 2: the canonical optimum and its ambiguity (method.md 3a), warnings.
+ * 3: each probe's accuracy on the analysed samples (ProbeReport.sampleAccuracy); each layer's
+ *    display label (LayerInfo.label).
+ */
+export const SCHEMA_VERSION = 3;
 
 export const InteractionKind = z.enum(['and', 'or']);
 export type InteractionKind = z.infer<typeof InteractionKind>;
@@ -95,16 +99,33 @@ export const LayerMetrics = z.object({
 });
 export type LayerMetrics = z.infer<typeof LayerMetrics>;
 
-export const ProbeReport = z.object({
+/** What training tells of a probe: its accuracy on rows of the training data. */
+export const ProbeFit = z.object({
   trainAccuracy: z.number(),
+  /** On the held-out split of the training rows, which early stopping watched. */
   heldOutAccuracy: z.number(),
   epochs: z.number().int(),
   featureSize: z.number().int()
 });
+export type ProbeFit = z.infer<typeof ProbeFit>;
+
+export const ProbeReport = ProbeFit.extend({
+  /**
+   * On the analysed samples themselves, unmasked, against their labels: held-out training rows
+   * come from the probe's own training distribution, the analysed samples need not (a test
+   * split). null when the samples have no labels.
+   */
+  sampleAccuracy: z.number().nullable(),
+  /** How many labelled analysed samples sampleAccuracy is over (0 without labels). */
+  sampleCount: z.number().int().nonnegative()
+});
 export type ProbeReport = z.infer<typeof ProbeReport>;
 
 export const LayerInfo = z.object({
+  /** The layer's id in the model: what comparisons and the analysis options match by. */
   name: z.string(),
+  /** What figures, CSV exports and the report show: the name with the layer's type. */
+  label: z.string(),
   /** Position in the model's layer list. */
   index: z.number().int(),
   /** probe: a linear classifier on the layer's features; output: the network's own logits. */

@@ -53,12 +53,13 @@ describe('OnnxRunner', () => {
       assert.deepEqual(runner.inputShape, [4]);
       assert.equal(runner.inputDtype, 'float32');
       assert.equal(runner.classes, 3);
+      // the module classes the kernel plugin wrote into the metadata
       assert.deepEqual(
-        runner.layers.map(l => [l.name, l.hasWeights, l.outputShape]),
+        runner.layers.map(l => [l.name, l.hasWeights, l.outputShape, l.className]),
         [
-          ['0', true, [6]],
-          ['1', false, [6]],
-          ['2', true, [3]]
+          ['0', true, [6], 'Linear'],
+          ['1', false, [6], 'ReLU'],
+          ['2', true, [3], 'Linear']
         ]
       );
     } finally {
@@ -120,10 +121,10 @@ describe('OnnxRunner', () => {
       assert.deepEqual(runner.inputShape, [3]);
       assert.equal(runner.classes, 2);
       assert.deepEqual(
-        runner.layers.map(l => [l.name, l.outputShape]),
+        runner.layers.map(l => [l.name, l.outputShape, l.className]),
         [
-          ['hidden', [5]],
-          ['scores', [2]]
+          ['hidden', [5], undefined],
+          ['scores', [2], undefined]
         ]
       );
       const out = await runner.run(await array('plain_input'), 3, ['hidden']);
@@ -193,9 +194,10 @@ describe('OnnxRunner', () => {
       });
       const checked = AnalysisResult.parse(JSON.parse(JSON.stringify(result)));
       assert.equal(checked.runtime.runner, 'onnx');
+      // the Sequential index stays the id; the label says what the layer is
       assert.deepEqual(
-        checked.layers.map(l => l.name),
-        ['2']
+        checked.layers.map(l => [l.name, l.label]),
+        [['2', '2 (Linear)']]
       );
       for (let s = 0; s < 2; s++) {
         const z = Array.from(logits.subarray(3 * s, 3 * s + 3));

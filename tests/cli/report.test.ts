@@ -97,7 +97,7 @@ function hostileResult(): AnalysisResult {
     ...result,
     model: { ...result.model, source: HOSTILE[1] },
     variables: { ...result.variables, names: HOSTILE },
-    layers: result.layers.map((layer, l) => ({ ...layer, name: HOSTILE[l] })),
+    layers: result.layers.map((layer, l) => ({ ...layer, name: HOSTILE[l], label: HOSTILE[l] })),
     tracking: result.tracking.map(t => ({ ...t, mask: 7 }))
   };
 }
@@ -256,7 +256,7 @@ describe('report.html', () => {
     // the markup of a row, so no stray text lands between its cells
     assert.ok(
       html.includes(
-        '<tr><td>dense</td><td>probe</td><td>0.8</td><td>0.7</td><td>2</td><td>1.5</td><td>0.5</td></tr>'
+        '<tr><td>dense</td><td>probe</td><td>0.8</td><td>0.7</td><td>0.5</td><td>2</td><td>1.5</td><td>0.5</td></tr>'
       )
     );
     assert.ok(
@@ -266,10 +266,19 @@ describe('report.html', () => {
     );
     assert.ok(html.includes('<h2>Strongest interactions across layers</h2><p>Normalised strength'));
     assert.deepEqual(texts(tables[1]), [
-      ['layer', 'kind', 'probe train', 'probe held out', 'cl', 'salient AND', 'salient OR'],
-      ['dense', 'probe', '0.8', '0.7', '2', '1.5', '0.5'],
-      ['dense_1', 'probe', '0.9', '0.85', '3', '1', '1'],
-      ['output', 'output', '–', '–', '3', '1', '1']
+      [
+        'layer',
+        'kind',
+        'probe train',
+        'probe held out (training rows)',
+        'probe on the analysed samples (n = 2)',
+        'cl',
+        'salient AND',
+        'salient OR'
+      ],
+      ['dense', 'probe', '0.8', '0.7', '0.5', '2', '1.5', '0.5'],
+      ['dense_1', 'probe', '0.9', '0.85', '1', '3', '1', '1'],
+      ['output', 'output', '–', '–', '–', '3', '1', '1']
     ]);
     // strongest first; bold (class salient) where salient in some sample
     assert.deepEqual(texts(tables[2]), [
@@ -288,6 +297,21 @@ describe('report.html', () => {
         [false, false, true]
       ]
     );
+  });
+
+  it('names layers by their labels in the layer and tracking tables', () => {
+    const base = sampleResult();
+    const labels = ['features.0 (Conv2d)', '1 (ReLU)', 'output (Net)'];
+    const result = { ...base, layers: base.layers.map((l, i) => ({ ...l, label: labels[i] })) };
+    const tables = elements(renderReport(result)).filter(e => e.tagName === 'table');
+    const texts = (table: Element) => rows(table).map(row => row.map(textOf));
+    assert.deepEqual(
+      texts(tables[1])
+        .slice(1)
+        .map(row => row[0]),
+      labels
+    );
+    assert.deepEqual(texts(tables[2])[0].slice(2), labels);
   });
 
   it('warns about unconverged solves, says when there is no gap, leaves out an empty tracking', () => {

@@ -114,6 +114,44 @@ describe('analyze', () => {
     );
   });
 
+  it("reports each probe's accuracy on the analysed samples against their labels", async () => {
+    // Training: the 16 binary inputs, 4 times each, labelled x0. The gate h2 = x0 carries
+    // the label, so the probe of 'gates' reads it (train accuracy 1).
+    const rows = Array.from({ length: 64 }, (_, i) => [0, 1, 2, 3].map(b => (i % 16 >> b) & 1));
+    const training = {
+      data: Float32Array.from(rows.flat()),
+      count: rows.length,
+      labels: rows.map(x => x[0])
+    };
+    // x0 = 1, 0, 1 labelled 1, 0, 0: the last against the rule, so the probe gets 2 of 3.
+    const samples = { data: Float32Array.from([1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 0, 0]), count: 3 };
+    const options = AnalysisOptions.parse({
+      variables: [[0], [1], [2], [3]],
+      baseline: { kind: 'zero' },
+      solver: { kind: 'none' },
+      layers: ['gates', 'out']
+    });
+    const run = (labels: number[] | null) =>
+      analyze({
+        runner: new TfjsRunner(andGateModel()),
+        samples,
+        labels,
+        training,
+        options,
+        source: 'and-gates',
+        toolVersion: '0.0.0'
+      });
+    const labelled = AnalysisResult.parse(await run([1, 0, 0]));
+    const gates = labelled.layers[0].probe;
+    assert.equal(gates?.trainAccuracy, 1);
+    assert.equal(gates?.sampleAccuracy, 2 / 3);
+    assert.equal(gates?.sampleCount, 3);
+    assert.equal(labelled.layers[1].probe, null, 'the output layer has no probe');
+    const unlabelled = AnalysisResult.parse(await run(null)).layers[0].probe;
+    assert.equal(unlabelled?.sampleAccuracy, null);
+    assert.equal(unlabelled?.sampleCount, 0);
+  });
+
   it('runs end to end on a trained MLP and returns a valid, consistent result', async () => {
     const train = toyData(400, 1);
     const model = await trainedMlp(train);

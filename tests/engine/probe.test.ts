@@ -11,6 +11,8 @@ import {
   type ProbeFitter
 } from '../../src/engine/probeFitters';
 import { normalGenerator, permutation, uniformGenerator } from '../../src/engine/random';
+import type { ModelRunner } from '../../src/engine/runner';
+import { sampleAccuracies } from '../../src/engine/sampleAccuracy';
 
 /** count points in `dim` dimensions around `classes` well separated centres (seeded). */
 function blobs(count: number, dim: number, classes: number, seed: number, spread = 0.5) {
@@ -176,5 +178,72 @@ describe('linear probe', () => {
     assert.equal(poolFeatures(flat, 2, [3, 2], 'flatten'), flat);
     assert.equal(pooledSize(6, [3, 2], 'mean'), 2);
     assert.equal(pooledSize(6, [6], 'mean'), 6);
+  });
+
+  it('scores each probe on the analysed samples against their labels', async () => {
+    // One layer 'h' whose features are the 2 inputs themselves.
+    const runner: ModelRunner = {
+      runner: 'tfjs',
+      backend: 'cpu',
+      inputShape: [2],
+      classes: 3,
+      layers: [{ name: 'h', index: 0, hasWeights: true, outputShape: [2] }],
+      warnings: [],
+      run: async (inputs, batch, names) => ({
+        features: names.map(() => Float32Array.from(inputs)),
+        logits: new Float32Array(batch * 3)
+      }),
+      dispose: () => undefined
+    };
+    const descriptor = runner.layers[0];
+    const report = { trainAccuracy: 1, heldOutAccuracy: 1, epochs: 1, featureSize: 2 };
+    // 3 classes: logits (f0, f1, 0.5)
+    const softmax = new ProbeModel({
+      featureSize: 2,
+      columns: 3,
+      weights: Float32Array.from([1, 0, 0, 0, 1, 0]),
+      bias: Float32Array.from([0, 0, 0.5]),
+      report
+    });
+    // 2 classes: one logit f0 - f1, class 1 when positive
+    const sigmoid = new ProbeModel({
+      featureSize: 2,
+      columns: 1,
+      weights: Float32Array.from([1, -1]),
+      bias: Float32Array.from([0]),
+      report
+    });
+    const samples = {
+      data: Float32Array.from([2, 1, 0, 3, 0.1, 0.2, 1, 4, 0.4, 0.3]),
+      count: 5
+    };
+    // batches of 2: chunks of 2, 2 and 1 rows
+    const settings = { features: 'flatten' as const, batchSize: 2 };
+    const none = async () => undefined;
+    // argmax of (f0, f1, 0.5): 0, 1, 2, 1, 2 against labels 0, 1, 2, 0, 0 -> 3 of 5
+    const threeClasses = await sampleAccuracies(
+      runner,
+      [{ descriptor, probe: softmax }],
+      samples,
+      [0, 1, 2, 0, 0],
+      settings,
+      none
+    );
+    assert.deepEqual(threeClasses, [3 / 5]);
+    // f0 > f1: 1, 0, 0, 0, 1 against labels 1, 0, 1, 0, 1 -> 4 of 5
+    const twoClasses = await sampleAccuracies(
+      runner,
+      [
+        { descriptor, probe: sigmoid },
+        { descriptor, probe: sigmoid }
+      ],
+      samples,
+      [1, 0, 1, 0, 1],
+      settings,
+      none
+    );
+    assert.deepEqual(twoClasses, [4 / 5, 4 / 5]);
+    softmax.dispose();
+    sigmoid.dispose();
   });
 });

@@ -238,9 +238,36 @@ test('diverging colours: white at zero, the scale ends at +-zmax and beyond', ()
 
 test('probe figure skips the output layer and draws the chance level', () => {
   const fig = probeFigure(sampleResult(), view(), theme);
-  assert.deepEqual((fig.data[0] as { x: string[] }).x, ['dense', 'dense_1']);
-  assert.deepEqual((fig.data[1] as { y: number[] }).y, [0.7, 0.85]);
-  assert.deepEqual((fig.data[2] as { y: number[] }).y, [0.1, 0.1]);
+  const lines = fig.data as { name: string; x: string[]; y: number[] }[];
+  assert.deepEqual(lines[0].x, ['dense', 'dense_1']);
+  assert.deepEqual(
+    lines.map(l => [l.name, l.y]),
+    [
+      ['training rows', [0.8, 0.9]],
+      ['held-out training rows', [0.7, 0.85]],
+      ['analysed samples (n = 2)', [0.5, 1]],
+      ['chance', [0.1, 0.1]]
+    ]
+  );
+  assert.deepEqual(fig.table.columns.slice(3, 5), ['sampleAccuracy', 'sampleCount']);
+  assert.deepEqual(
+    fig.table.rows.map(row => row.slice(3, 5)),
+    [
+      [0.5, 2],
+      [1, 2]
+    ]
+  );
+});
+
+test('probe figure leaves out the analysed samples when they have no labels', () => {
+  const result = sampleResult();
+  for (const layer of result.layers) {
+    if (layer.probe) {
+      layer.probe = { ...layer.probe, sampleAccuracy: null, sampleCount: 0 };
+    }
+  }
+  const names = probeFigure(result, view(), theme).data.map(t => t.name);
+  assert.deepEqual(names, ['training rows', 'held-out training rows', 'chance']);
 });
 
 test('every figure builds and uses the theme colours', () => {
@@ -271,4 +298,38 @@ test('strongest tracked interactions: by peak |strength|, whatever the sign', ()
   );
   assert.equal(strongestTracked(tracking, 10).length, 3);
   assert.equal(tracking[0].mask, 3, 'the input is not reordered');
+});
+
+test('figures and their CSV name layers by their labels (type and path), not their ids', () => {
+  const result = sampleResult();
+  const labels = ['features.0 (Conv2d)', '1 (ReLU)', 'output (Net)'];
+  result.layers.forEach((layer, i) => (layer.label = labels[i]));
+  result.stability = (['dense', 'output'] as const).map(layer => ({
+    kind: 'and' as const,
+    layer,
+    stability: [{ order: 1, value: 2 }]
+  }));
+  const build = (id: (typeof FIGURE_IDS)[number]) => buildFigure(id, result, view(), theme);
+  const firstCells = (id: (typeof FIGURE_IDS)[number]) => [
+    ...new Set(build(id).table.rows.map(row => row[0]))
+  ];
+
+  const strength = build('strength');
+  assert.deepEqual(
+    (strength.layout.annotations as { text: string }[]).map(a => a.text),
+    labels
+  );
+  assert.deepEqual(firstCells('strength'), labels);
+  assert.deepEqual((build('completeness').data[0] as { x: string[] }).x, labels);
+  assert.deepEqual((build('salient').data[0] as { x: string[] }).x, labels);
+  assert.deepEqual(firstCells('salient'), labels);
+  const tracking = build('tracking').layout.xaxis as { ticktext: string[] };
+  assert.deepEqual(tracking.ticktext, labels);
+  assert.deepEqual((build('probes').data[0] as { x: string[] }).x, labels.slice(0, 2));
+  assert.deepEqual(firstCells('probes'), labels.slice(0, 2));
+  assert.deepEqual(
+    build('stability').data.map(t => t.name),
+    ['features.0 (Conv2d)', 'output (Net)']
+  );
+  assert.deepEqual(firstCells('stability'), ['features.0 (Conv2d)', 'output (Net)']);
 });

@@ -56,19 +56,35 @@ export function sampleResult(): AnalysisResult {
     layers: [
       {
         name: 'dense',
+        label: 'dense',
         index: 0,
         kind: 'probe',
-        probe: { trainAccuracy: 0.8, heldOutAccuracy: 0.7, epochs: 12, featureSize: 16 },
+        probe: {
+          trainAccuracy: 0.8,
+          heldOutAccuracy: 0.7,
+          sampleAccuracy: 0.5,
+          sampleCount: 2,
+          epochs: 12,
+          featureSize: 16
+        },
         normaliser: 2
       },
       {
         name: 'dense_1',
+        label: 'dense_1',
         index: 1,
         kind: 'probe',
-        probe: { trainAccuracy: 0.9, heldOutAccuracy: 0.85, epochs: 9, featureSize: 8 },
+        probe: {
+          trainAccuracy: 0.9,
+          heldOutAccuracy: 0.85,
+          sampleAccuracy: 1,
+          sampleCount: 2,
+          epochs: 9,
+          featureSize: 8
+        },
         normaliser: 3
       },
-      { name: 'output', index: 2, kind: 'output', probe: null, normaliser: 3 }
+      { name: 'output', label: 'output', index: 2, kind: 'output', probe: null, normaliser: 3 }
     ],
     samples: [
       { index: 0, label: 1, target: 1, predicted: 1 },

@@ -13,6 +13,7 @@ import type { AnalysisProgress } from '../../engine/analyze';
 import type { OpenedModel } from '../modelRunners';
 import { readInputFile } from '../inputFiles';
 import { readNpy, toFloat32, toIntegers, type NpyArray } from '../npy';
+import { stageEta } from '../progressEta';
 import { optionalNumber, parseCommandLine, requiredString, type Parsed } from './args';
 import type { Command } from './command';
 import { invalidFile, UserError } from './errors';
@@ -128,16 +129,22 @@ function labelsOf(array: NpyArray, count: number, path: string): Int32Array {
   return toIntegers(array, path).subarray(0, count);
 }
 
-/** Progress lines on stderr: at each new stage and every 10% within one, with an estimate. */
-function progressPrinter(): (progress: AnalysisProgress) => void {
+/**
+ * Progress lines on stderr: at each new stage and every 10% within one, with the time left
+ * at the pace measured within the stage (`nowMs`: a monotonic clock in milliseconds).
+ */
+export function progressPrinter(
+  write: (line: string) => void = line => console.error(line),
+  nowMs: () => number = () => performance.now()
+): (progress: AnalysisProgress) => void {
+  const eta = stageEta();
   let stage = '';
-  let started = 0;
   let printed = -1;
-  return ({ stage: current, done, total }) => {
-    const now = performance.now();
-    if (current !== stage) {
-      stage = current;
-      started = now;
+  return progress => {
+    const secondsLeft = eta(progress, nowMs());
+    const { done, total } = progress;
+    if (progress.stage !== stage) {
+      stage = progress.stage;
       printed = -1;
     }
     const fraction = total > 0 ? done / total : 1;
@@ -146,14 +153,9 @@ function progressPrinter(): (progress: AnalysisProgress) => void {
       return;
     }
     printed = step;
-    const elapsed = (now - started) / 1000;
-    const eta =
-      fraction > 0 && fraction < 1 && elapsed > 1
-        ? `, about ${Math.ceil((elapsed * (1 - fraction)) / fraction)} s left`
-        : '';
-    console.error(
-      `[${stage}] ${(fraction * 100).toFixed(0).padStart(3)}% (${done}/${total})${eta}`
-    );
+    const left =
+      secondsLeft !== null && fraction < 1 ? `, about ${Math.ceil(secondsLeft)} s left` : '';
+    write(`[${stage}] ${(fraction * 100).toFixed(0).padStart(3)}% (${done}/${total})${left}`);
   };
 }
 
@@ -161,10 +163,14 @@ function summary(result: AnalysisResult): string {
   const lines = result.layers.map((layer, l) => {
     const mean = (pick: (s: AnalysisResult['perSample'][number][number]) => number) =>
       result.perSample.reduce((sum, sample) => sum + pick(sample[l]), 0) / result.perSample.length;
+    const onSamples =
+      layer.probe?.sampleAccuracy != null
+        ? `, on the analysed samples ${layer.probe.sampleAccuracy.toFixed(3)} (n = ${layer.probe.sampleCount})`
+        : '';
     const probe = layer.probe
-      ? `probe held-out accuracy ${layer.probe.heldOutAccuracy.toFixed(3)}`
+      ? `probe held-out accuracy ${layer.probe.heldOutAccuracy.toFixed(3)}${onSamples}`
       : 'network output';
-    return `  ${layer.name}: ${mean(s => s.and.length).toFixed(1)} AND + ${mean(s => s.or.length).toFixed(1)} OR salient per sample; ${probe}`;
+    return `  ${layer.label}: ${mean(s => s.and.length).toFixed(1)} AND + ${mean(s => s.or.length).toFixed(1)} OR salient per sample; ${probe}`;
   });
   return lines.join('\n');
 }

@@ -10,6 +10,7 @@ import type { ProbeTrainer } from '../../engine/probe';
 import { AnalysisCancelledError } from '../../engine/errors';
 import { UserError } from '../cli/errors';
 import { openRunner, type ModelArtifacts } from '../modelRunners';
+import { stageEta } from '../progressEta';
 import { ComputePool } from '../computePool';
 import { selectBackend } from '../tfjsBackend';
 import { toFloat32, toLabels, type RawArray } from './arrays';
@@ -28,9 +29,14 @@ const STAGE_SHARE: [AnalysisStage, number][] = [
 /**
  * Maps the engine's per-stage counts to a fraction of the whole job that never goes back:
  * a stage starts where the previous one stopped and takes its share of what is left, so
- * skipped stages (no probes) just hand their share on.
+ * skipped stages (no probes) just hand their share on. During the solves, which dominate a
+ * run and whose share above is a guess, the time left comes from the pace measured within
+ * that stage (`nowMs`: a monotonic clock in milliseconds).
  */
-export function stageFractions(): (progress: AnalysisProgress) => StageProgress {
+export function stageFractions(
+  nowMs: () => number = () => performance.now()
+): (progress: AnalysisProgress) => StageProgress {
+  const eta = stageEta();
   let current = 0;
   let stage: AnalysisStage | null = null;
   let start = 0;
@@ -45,10 +51,12 @@ export function stageFractions(): (progress: AnalysisProgress) => StageProgress 
     }
     const within = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 1;
     current = Math.max(current, start + (end - start) * within);
+    const secondsLeft = eta(progress, nowMs());
     return {
       stage: progress.stage,
       fraction: current,
-      message: `${progress.done.toLocaleString('en-US')} / ${progress.total.toLocaleString('en-US')}`
+      message: `${progress.done.toLocaleString('en-US')} / ${progress.total.toLocaleString('en-US')}`,
+      ...(progress.stage === 'solves' ? { etaSeconds: secondsLeft } : {})
     };
   };
 }

@@ -15,6 +15,11 @@ export interface StageProgress {
   /** Fraction of the whole job, 0..1. */
   fraction: number;
   message?: string;
+  /**
+   * Seconds left as the executor measured them (null: not known yet); when absent, the
+   * queue extrapolates the whole job's fraction over its elapsed time.
+   */
+  etaSeconds?: number | null;
 }
 
 /** Runs one analysis; rejects when `signal` aborts. */
@@ -325,7 +330,8 @@ export class JobQueue extends EventEmitter<{ change: [JobStatus]; idle: [] }> {
       const fraction = Math.min(1, Math.max(0, progress.fraction));
       const elapsed = (Date.now() - started) / 1000;
       // Linear extrapolation; below 2% done it would mostly be start-up noise.
-      const etaSeconds = fraction >= 0.02 ? (elapsed * (1 - fraction)) / fraction : null;
+      const extrapolated = fraction >= 0.02 ? (elapsed * (1 - fraction)) / fraction : null;
+      const etaSeconds = progress.etaSeconds === undefined ? extrapolated : progress.etaSeconds;
       const next: Progress = { stage: progress.stage, fraction, etaSeconds };
       if (progress.message !== undefined) {
         next.message = progress.message;

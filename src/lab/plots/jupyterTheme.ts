@@ -33,6 +33,7 @@ export function jupyterTheme(read: (name: string) => string, isLight: boolean): 
     emerge: pick('--jp-success-color1', '#388e3c'),
     train: pick('--jp-brand-color1', '#1976d2'),
     heldOut: pick('--jp-error-color1', '#d32f2f'),
+    samples: pick('--jp-success-color1', '#388e3c'),
     diverging: isLight ? DIVERGING : DIVERGING_DARK,
     orderColor: isLight
       ? orderColor

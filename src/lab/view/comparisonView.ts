@@ -121,15 +121,19 @@ export class ComparisonView extends Widget {
    * (or none); it starts at the same relative depth.
    */
   private pairPicker(comparison: IComparison): HTMLElement {
-    const first = this.model.result!.layers.map(l => l.name);
-    const second = comparison.result!.layers.map(l => l.name);
+    // values are the layers' ids, which the comparison matches by; the text their labels
+    const firstLayers = this.model.result!.layers;
+    const secondLayers = comparison.result!.layers;
+    const first = firstLayers.map(l => l.name);
     const selects = first.map((name, i) => {
-      const at = Math.round((i * (second.length - 1)) / Math.max(1, first.length - 1));
+      const at = Math.round((i * (secondLayers.length - 1)) / Math.max(1, first.length - 1));
       return h(
         'select',
         { class: 'jp-mod-styled jp-Layerwise-pairLayer', 'data-layer': name },
         h('option', { value: '' }, '(none)'),
-        ...second.map((other, j) => h('option', { value: other, selected: j === at }, other))
+        ...secondLayers.map((other, j) =>
+          h('option', { value: other.name, selected: j === at }, other.label)
+        )
       );
     });
     const go = h(
@@ -147,7 +151,7 @@ export class ComparisonView extends Widget {
     return h(
       'div',
       { class: 'jp-Layerwise-pairs' },
-      ...first.map((name, i) => h('label', {}, `${name} with `, selects[i])),
+      ...firstLayers.map((layer, i) => h('label', {}, `${layer.label} with `, selects[i])),
       go
     );
   }

@@ -269,7 +269,7 @@ function summarise(result: AnalysisResult): HTMLElement[] {
       h(
         'p',
         { class: 'jp-Layerwise-warning' },
-        `The probes of ${weak.map(l => l.name).join(', ')} barely beat chance on held-out data: ` +
+        `The probes of ${weak.map(l => l.label).join(', ')} barely beat chance on held-out data: ` +
           'their interactions say little about what those layers encode.'
       )
     );
