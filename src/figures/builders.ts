@@ -873,8 +873,9 @@ export function probeFigure(
     layout,
     aspect: 0.75,
     caption:
-      'Accuracy of the linear probe read from each layer (its log-odds is the game v_l). The ' +
-      'interactions of a layer whose probe is near chance say little about the network.',
+      'Accuracy of the linear probe read from each layer (its log-odds is the game v_l): on ' +
+      'its training rows, on rows held out of them, and on the analysed samples where they ' +
+      'have labels. The interactions of a layer whose probe is near chance say little.',
     table: {
       columns: [
         'layer',
