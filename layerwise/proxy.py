@@ -39,22 +39,23 @@ def _escape(text: str) -> str:
 def backend_command(node: str) -> list[str]:
     """The command that runs ``layerwise serve`` from this install, without its options.
 
-    Looked up in order: $LAYERWISE_BACKEND_JS (a layerwise.js), the backend bundled inside the
-    package (a wheel), the built source tree (an editable install), and the TypeScript sources
-    through tsx (an editable install that was never built).
+    Looked up in order: $LAYERWISE_BACKEND_JS (a layerwise.js), the built source tree (an
+    editable install; before the bundle, which `npm run build:wheel` leaves in a checkout and
+    which goes stale as the sources change), the backend bundled inside the package (a wheel),
+    and the TypeScript sources through tsx (an editable install that was never built).
     """
     override = os.environ.get("LAYERWISE_BACKEND_JS")
     if override:
         if not Path(override).is_file():
             raise BackendUnavailable(f"LAYERWISE_BACKEND_JS={override} is not a file")
         return [node, override, "serve"]
-    bundled = PACKAGE_DIR / "backend" / "bin" / "layerwise.js"
-    if bundled.is_file():
-        return [node, str(bundled), "serve"]
     root = PACKAGE_DIR.parent
     built = root / "bin" / "layerwise.js"
     if built.is_file() and (root / "build" / "backend" / "server" / "serve.js").is_file():
         return [node, str(built), "serve"]
+    bundled = PACKAGE_DIR / "backend" / "bin" / "layerwise.js"
+    if bundled.is_file():
+        return [node, str(bundled), "serve"]
     sources = root / "src" / "backend" / "server" / "serve.ts"
     tsx = root / "node_modules" / "tsx" / "dist" / "loader.mjs"
     if sources.is_file() and tsx.is_file():

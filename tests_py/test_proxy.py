@@ -331,11 +331,12 @@ def test_backend_command_finds_the_install(tmp_path, monkeypatch):
         proxy.backend_command("node")
     loader = touch("node_modules/tsx/dist/loader.mjs")
     assert proxy.backend_command("node") == ["node", "--import", loader.as_uri(), str(serve_ts)]
+    bundled = touch("layerwise/backend/bin/layerwise.js")
+    assert proxy.backend_command("node") == ["node", str(bundled), "serve"]
+    # a checkout's own build wins over a bundle left there by an earlier wheel build
     cli = touch("bin/layerwise.js")
     touch("build/backend/server/serve.js")
     assert proxy.backend_command("node") == ["node", str(cli), "serve"]
-    bundled = touch("layerwise/backend/bin/layerwise.js")
-    assert proxy.backend_command("node") == ["node", str(bundled), "serve"]
 
 
 def test_missing_node_gets_a_clear_503(tmp_path, monkeypatch):
