@@ -1,12 +1,14 @@
 /**
- * Result keys: a TF.js model's key is what it was before ONNX models existed (stored results
- * stay reachable), and an ONNX model's key depends on its upload, not on its display name.
+ * Result keys: a TF.js model's key keeps the form it had before ONNX models existed, the result
+ * schema is part of every key (an old result is never served to a newer panel), and an ONNX
+ * model's key depends on its upload, not on its display name.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { it } from 'node:test';
 import { CreateJobRequest, type CreateJobRequestInput } from '../../src/protocol/api';
 import { canonicalJson, resultKey } from '../../src/backend/server/resultKey';
+import { SCHEMA_VERSION } from '../../src/protocol/result';
 
 const id = (digit: string) => digit.repeat(64);
 
@@ -18,7 +20,7 @@ const base = {
 
 const key = (input: CreateJobRequestInput) => resultKey(CreateJobRequest.parse(input), '1.2.3');
 
-it("keeps the keys of TF.js models, with or without 'format'", () => {
+it("keys TF.js models as before ONNX models existed, with or without 'format'", () => {
   const request = CreateJobRequest.parse({
     ...base,
     model: { modelJson: id('1'), weights: id('2'), source: 'net' }
@@ -28,6 +30,7 @@ it("keeps the keys of TF.js models, with or without 'format'", () => {
     .update(
       canonicalJson({
         tool: '1.2.3',
+        schema: SCHEMA_VERSION,
         model: { format: 'tfjs-layers', modelJson: id('1'), weights: id('2') },
         samples: id('3'),
         sampleLabels: id('4'),
@@ -49,4 +52,16 @@ it('keys ONNX models by their upload', () => {
   assert.equal(onnx(id('1'), 'a.onnx'), onnx(id('1'), 'b.onnx'), 'the name is not part of it');
   assert.notEqual(onnx(id('1')), onnx(id('5')));
   assert.notEqual(onnx(id('1')), key({ ...base, model: { modelJson: id('1'), weights: id('1') } }));
+});
+
+it('keys the same analysis anew under another result schema, so no old result is served', () => {
+  const request = CreateJobRequest.parse({
+    ...base,
+    model: { modelJson: id('1'), weights: id('2') }
+  });
+  assert.notEqual(
+    resultKey(request, '1.2.3', SCHEMA_VERSION),
+    resultKey(request, '1.2.3', SCHEMA_VERSION - 1)
+  );
+  assert.equal(resultKey(request, '1.2.3'), resultKey(request, '1.2.3', SCHEMA_VERSION));
 });

@@ -39,7 +39,8 @@ function streams(pdf: Buffer): { dict: string; data: Buffer }[] {
       }
     }
     found.push({ dict, data });
-    STREAM.lastIndex = end;
+    // past the keyword: 'endstream' itself ends in 'stream'
+    STREAM.lastIndex = end + 'endstream'.length;
   }
   return found;
 }

@@ -1,10 +1,12 @@
 /**
  * The content key of a result: a hash of everything that decides its numbers (model bytes,
- * data bytes via their content ids, the options with defaults filled in, the tool version),
+ * data bytes via their content ids, the options with defaults filled in, the tool version and
+ * the result's schema),
  * so the same analysis maps to the same stored result across jobs and restarts.
  */
 import { createHash } from 'node:crypto';
 import type { CreateJobRequest } from '../../protocol/api';
+import { SCHEMA_VERSION } from '../../protocol/result';
 
 /** JSON with object keys sorted, so equal values always give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -20,9 +22,15 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function resultKey(request: CreateJobRequest, toolVersion: string): string {
+export function resultKey(
+  request: CreateJobRequest,
+  toolVersion: string,
+  schemaVersion: number = SCHEMA_VERSION
+): string {
   const identity = {
     tool: toolVersion,
+    // A stored result of another schema cannot be served: the same analysis is run again.
+    schema: schemaVersion,
     // Spelled out per format so that the keys of TF.js models stay what they were.
     model:
       request.model.format === 'onnx'
