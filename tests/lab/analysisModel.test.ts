@@ -84,6 +84,44 @@ test('the kernel suggestions fill the form; picked patches become valid options'
   assert.deepEqual(options.layers, ['dense', 'logits']);
 });
 
+test('one name per variable: the user renames it, the options carry it, duplicates block', () => {
+  const model = new AnalysisModel('demo.ipynb', 'cell', DEFAULT_SETTINGS);
+  model.setInspection(inspection([modelInfo()]));
+  model.updateForm({ patchSize: 2, picked: [0, 3] });
+  model.renameItem(3, '  stroke  ');
+  assert.deepEqual(
+    model.variables.map(v => v.name),
+    ['r1c1', 'stroke']
+  );
+  assert.deepEqual(AnalysisOptions.parse(model.analysisOptions()).variableNames, [
+    'r1c1',
+    'stroke'
+  ]);
+  model.renameItem(3, 'r1c1');
+  assert.equal(model.blocker, 'Two variables are named "r1c1": give each its own name.');
+  // an empty name gives the default back
+  model.renameItem(3, ' ');
+  assert.deepEqual(
+    model.variables.map(v => v.name),
+    ['r1c1', 'r2c2']
+  );
+  assert.equal(model.blocker, null);
+  // another patch size numbers the patches anew: the names go with it
+  model.renameItem(0, 'corner');
+  model.updateForm({ patchSize: 1, picked: [0] });
+  assert.deepEqual(
+    model.variables.map(v => v.name),
+    ['r1c1']
+  );
+});
+
+test('the training rows the chosen array has', () => {
+  const model = new AnalysisModel('demo.ipynb', 'cell', DEFAULT_SETTINGS);
+  assert.equal(model.availableTrainRows, null);
+  model.setInspection(inspection([modelInfo()]));
+  assert.equal(model.availableTrainRows, 20);
+});
+
 test('the form says why it cannot run', () => {
   const model = new AnalysisModel('demo.ipynb', null, { ...DEFAULT_SETTINGS, maxVariables: 2 });
   model.setInspection(

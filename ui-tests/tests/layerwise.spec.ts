@@ -148,6 +148,11 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
   await expect(panel.locator('.jp-Layerwise-n')).toHaveText('(n = 5)');
   await panel.locator('.jp-Layerwise-patch.jp-mod-selected').last().click();
   await expect(panel.locator('.jp-Layerwise-n')).toHaveText('(n = 4)');
+  // One name per variable, the user's: on the patch, then in the figures and their CSV.
+  const firstName = panel.locator('.jp-Layerwise-varName').first();
+  await firstName.fill('stroke');
+  await firstName.press('Enter');
+  await expect(picked.first().locator('.jp-Layerwise-patchName')).toHaveText('stroke');
   await expect(panel.locator('.jp-Layerwise-sampleCount')).toHaveValue(String(SETTINGS.samples));
 
   // Compute afresh (the backend's store may hold this result from an earlier run), and
@@ -274,6 +279,11 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
     tracking.locator('[data-format="pdf"]').click()
   );
   expect(summarisePdf(heatmapPdf).images).toBe(0);
+  const [, trackingCsv] = await saveDownload(page, () =>
+    tracking.locator('[data-format="csv"]').click()
+  );
+  expect(trackingCsv.toString('utf8')).toContain('{stroke');
+  await expect(tracking.locator('.ytick text', { hasText: 'stroke' }).first()).toBeVisible();
 
   const [, csv] = await saveDownload(page, () => strength.locator('[data-format="csv"]').click());
   const lines = csv.toString('utf8').split('\r\n');
@@ -406,6 +416,15 @@ test.describe('figures for a paper', () => {
     tmpPath
   }) => {
     const panel = await configureTrainedModel(page, tmpPath, DEMO, 'digits_mlp');
+    // the form's Run stays in view on a laptop-sized screen, however long the form
+    await page.setViewportSize({ width: 1600, height: 1000 });
+    await expect(panel.locator('.jp-Layerwise-run')).toBeInViewport();
+    await expect(panel.locator('.jp-Layerwise-patchSize + .jp-Layerwise-hint')).toHaveText(
+      '0 = automatic: 2 px here'
+    );
+    await expect(panel.locator('.jp-Layerwise-trainRows + .jp-Layerwise-hint')).toHaveText(
+      '500 of the 1,437 rows, a seeded random subset'
+    );
     await panel.locator('.jp-Layerwise-stability').check();
     await panel.locator('.jp-Layerwise-draws').fill('2');
     await panel.locator('.jp-Layerwise-draws').blur();

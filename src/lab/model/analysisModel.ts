@@ -46,6 +46,8 @@ export interface IAnalysisForm {
   patchSize: number;
   /** Picked patches (image), features (tabular) or positions (sequence), ascending. */
   picked: number[];
+  /** The user's names for picked items, by item; the others keep their default names. */
+  names: Record<number, string>;
   baseline: 'mean' | 'zero' | 'mask-token';
   /** Sequences of token ids: the id masked positions take (e.g. [MASK] = 103 for BERT). */
   maskTokenId: number;
@@ -118,6 +120,7 @@ export class AnalysisModel {
       sampleCount: _settings.samples,
       patchSize: _settings.imagePatchSize,
       picked: [],
+      names: {},
       baseline: 'mean',
       maskTokenId: 0,
       layers: [],
@@ -281,6 +284,11 @@ export class AnalysisModel {
     return array?.shape[0] ?? 0;
   }
 
+  /** Rows of the chosen training inputs, once chosen. */
+  get availableTrainRows(): number | null {
+    return this.array(this._form.trainInputs)?.shape[0] ?? null;
+  }
+
   /** The backend's worker threads (its health answer), once known. */
   get computeThreads(): number | null {
     return this._computeThreads;
@@ -306,21 +314,41 @@ export class AnalysisModel {
     return available > 0 ? Math.max(0, Math.min(wanted, available - this._form.sampleStart)) : 0;
   }
 
-  /** The picked items as variables (flat index groups with names), in index order. */
+  /**
+   * The picked items as variables (flat index groups with names), in index order: one name
+   * per variable, the same on the picker, in the plots, hovers and CSV.
+   */
   get variables(): IVariable[] {
+    const named = (item: number, v: IVariable): IVariable => ({
+      ...v,
+      name: this._form.names[item] ?? v.name
+    });
     const shape = this.inputShape ?? [];
     switch (this.inputKind) {
       case 'image': {
         const g = imageGeometry(shape, this._form.patchSize);
-        return this._form.picked.map(k => patchVariable(g, k));
+        return this._form.picked.map(k => named(k, patchVariable(g, k)));
       }
       case 'tabular':
-        return this._form.picked.map(i => featureVariable(i, this.featureNames ?? undefined));
+        return this._form.picked.map(i =>
+          named(i, featureVariable(i, this.featureNames ?? undefined))
+        );
       case 'sequence':
-        return this._form.picked.map(t => tokenVariable(t, sequenceWidth(shape)));
+        return this._form.picked.map(t => named(t, tokenVariable(t, sequenceWidth(shape))));
       default:
         return [];
     }
+  }
+
+  /** Names an item; an empty name gives it back its default. */
+  renameItem(item: number, name: string): void {
+    const names = { ...this._form.names };
+    if (name.trim() === '') {
+      delete names[item];
+    } else {
+      names[item] = name.trim();
+    }
+    this.updateForm({ names });
   }
 
   /** The AnalysisOptions the form describes (the schema's defaults fill in the rest). */
@@ -383,6 +411,11 @@ export class AnalysisModel {
     if (f.picked.length === 0) {
       return 'Pick at least one input variable.';
     }
+    const names = this.variables.map(v => v.name);
+    const twice = names.find((name, i) => names.indexOf(name) !== i);
+    if (twice !== undefined) {
+      return `Two variables are named "${twice}": give each its own name.`;
+    }
     if (f.picked.length > this._settings.maxVariables && !f.force) {
       return `n = ${f.picked.length} needs 2^${f.picked.length} forward passes per sample; pick at most ${this._settings.maxVariables} variables or tick "Allow large n".`;
     }
@@ -391,6 +424,10 @@ export class AnalysisModel {
 
   updateForm(patch: Partial<IAnalysisForm>): void {
     this._form = { ...this._form, ...patch };
+    if (patch.patchSize !== undefined) {
+      // another patch size numbers the patches anew: the old names would land elsewhere
+      this._form.names = patch.names ?? {};
+    }
     if (patch.picked) {
       this._form.picked = [...new Set(patch.picked)].sort((a, b) => a - b);
     }
@@ -413,7 +450,7 @@ export class AnalysisModel {
    */
   setInspection(inspection: Inspection): void {
     this._inspection = inspection;
-    this._form = { ...this._form, model: null, picked: [] };
+    this._form = { ...this._form, model: null, picked: [], names: {} };
     this.chooseModel(inspection.models[0]?.name ?? null);
     this._changed.emit('inspection');
     this.setPhase('configuring');
@@ -429,7 +466,9 @@ export class AnalysisModel {
       sampleLabels: s?.sampleLabels ?? null,
       trainInputs: s?.trainInputs ?? null,
       trainLabels: s?.trainLabels ?? null,
-      layers: info ? this.defaultLayers(info.name) : []
+      layers: info ? this.defaultLayers(info.name) : [],
+      // another model's items are other inputs
+      names: {}
     };
     this._changed.emit('modelInfo');
   }

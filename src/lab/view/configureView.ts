@@ -6,6 +6,7 @@ import { Widget } from '@lumino/widgets';
 import type { ArrayInfo } from '../../protocol/kernelMessages';
 import type { AnalysisModel, IAnalysisForm } from '../model/analysisModel';
 import { field, formatSeconds, h, numberInput, select } from './dom';
+import { imageGeometry } from '../model/variables';
 import { renderVariablePicker } from './variablePicker';
 
 export interface IConfigureActions {
@@ -25,6 +26,9 @@ export class ConfigureView extends Widget {
     'Run analysis'
   );
   private readonly nLabel = h('span', { class: 'jp-Layerwise-n' });
+  /** Hints that say what the data and the picker make of a setting. */
+  private readonly trainRowsHint = h('span', { class: 'jp-Layerwise-hint' });
+  private readonly patchHint = h('span', { class: 'jp-Layerwise-hint' });
 
   constructor(
     private readonly model: AnalysisModel,
@@ -175,7 +179,7 @@ export class ConfigureView extends Widget {
           step: 100,
           class: 'jp-mod-styled jp-Layerwise-trainRows'
         }),
-        'a seeded random subset when there are more'
+        this.trainRowsHint
       )
     );
     const variables = h(
@@ -190,7 +194,7 @@ export class ConfigureView extends Widget {
               v => m.updateForm({ patchSize: Math.max(0, Math.floor(v)), picked: [] }),
               { min: 0, step: 1, class: 'jp-mod-styled jp-Layerwise-patchSize' }
             ),
-            '0 = automatic'
+            this.patchHint
           )
         : null,
       this.pickerHost
@@ -397,6 +401,18 @@ export class ConfigureView extends Widget {
     }
     this.pickerHost.textContent = '';
     this.pickerHost.append(renderVariablePicker(m));
+    const rows = m.availableTrainRows;
+    this.trainRowsHint.textContent =
+      rows === null
+        ? ''
+        : rows > m.form.trainRows
+          ? `${m.form.trainRows.toLocaleString()} of the ${rows.toLocaleString()} rows, a seeded random subset`
+          : `all ${rows.toLocaleString()} rows (there are no more)`;
+    if (m.inputKind === 'image') {
+      const g = imageGeometry(m.inputShape ?? [], m.form.patchSize);
+      this.patchHint.textContent =
+        m.form.patchSize === 0 ? `0 = automatic: ${g.patch} px here` : '';
+    }
     const n = m.form.picked.length;
     this.nLabel.textContent = `(n = ${n})`;
     const cost = m.cost;

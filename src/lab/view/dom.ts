@@ -33,7 +33,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 }
 
 /** A labelled row of the form: the label is tied to the control for screen readers. */
-export function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
+export function field(
+  label: string,
+  control: HTMLElement,
+  hint?: string | HTMLElement
+): HTMLElement {
   const id = control.id || `jp-Layerwise-${Math.random().toString(36).slice(2, 10)}`;
   control.id = id;
   return h(
@@ -41,7 +45,7 @@ export function field(label: string, control: HTMLElement, hint?: string): HTMLE
     { class: 'jp-Layerwise-field' },
     h('label', { for: id }, label),
     control,
-    hint ? h('span', { class: 'jp-Layerwise-hint' }, hint) : null
+    typeof hint === 'string' ? h('span', { class: 'jp-Layerwise-hint' }, hint) : (hint ?? null)
   );
 }
 

@@ -62,11 +62,11 @@ function renderImagePicker(model: AnalysisModel): HTMLElement {
   grid.style.width = `${width}px`;
   grid.style.height = `${height}px`;
   const picked = new Set(model.form.picked);
+  const names = new Map(model.form.picked.map((k, i) => [k, model.variables[i].name]));
   for (let k = 0; k < g.rows * g.cols; k++) {
     const r = Math.floor(k / g.cols);
     const c = k % g.cols;
-    const name = `r${r + 1}c${c + 1}`;
-    const order = model.form.picked.indexOf(k);
+    const name = names.get(k) ?? `r${r + 1}c${c + 1}`;
     const cell = h(
       'button',
       {
@@ -77,7 +77,8 @@ function renderImagePicker(model: AnalysisModel): HTMLElement {
         'aria-label': `patch ${name}`,
         'aria-pressed': String(picked.has(k))
       },
-      order >= 0 ? String(order + 1) : ''
+      // the variable's name, as the plots will write it
+      picked.has(k) ? h('span', { class: 'jp-Layerwise-patchName' }, name) : null
     );
     cell.style.left = `${c * g.patch * scale}px`;
     cell.style.top = `${r * g.patch * scale}px`;
@@ -101,7 +102,37 @@ function renderImagePicker(model: AnalysisModel): HTMLElement {
       { class: 'jp-Layerwise-hint' },
       `${g.rows} x ${g.cols} patches of ${g.patch} px. ` +
         (model.preview ? 'The image is the first analysed sample.' : 'No sample image to show.')
-    )
+    ),
+    nameEditor(model)
+  );
+}
+
+/**
+ * The picked variables' names, editable: what the figures, hovers and CSV call them. A name
+ * is taken when the field is left (not on every key, which would redraw the picker).
+ */
+function nameEditor(model: AnalysisModel): HTMLElement | null {
+  const variables = model.variables;
+  if (variables.length === 0) {
+    return null;
+  }
+  const fields = model.form.picked.map((item, i) => {
+    const input = h('input', {
+      type: 'text',
+      class: 'jp-mod-styled jp-Layerwise-varName',
+      value: variables[i].name,
+      'data-item': item,
+      size: Math.max(4, variables[i].name.length + 1),
+      'aria-label': `Name of variable ${i + 1}`
+    });
+    input.addEventListener('change', () => model.renameItem(item, input.value));
+    return input;
+  });
+  return h(
+    'div',
+    { class: 'jp-Layerwise-names' },
+    h('span', { class: 'jp-Layerwise-hint' }, 'Names in the figures and CSV (edit to rename):'),
+    h('div', { class: 'jp-Layerwise-nameList' }, ...fields)
   );
 }
 
@@ -176,7 +207,14 @@ function renderTabularPicker(model: AnalysisModel): HTMLElement {
   }
   const suggest = () =>
     Array.from({ length: Math.min(model.settings.variables, count) }, (_, i) => i);
-  return h('div', { class: 'jp-Layerwise-picker' }, toolbar(model, suggest), text, list);
+  return h(
+    'div',
+    { class: 'jp-Layerwise-picker' },
+    toolbar(model, suggest),
+    text,
+    list,
+    nameEditor(model)
+  );
 }
 
 function renderSequencePicker(model: AnalysisModel): HTMLElement {
@@ -206,5 +244,11 @@ function renderSequencePicker(model: AnalysisModel): HTMLElement {
   }
   const suggest = () =>
     Array.from({ length: Math.min(model.settings.variables, positions) }, (_, i) => i);
-  return h('div', { class: 'jp-Layerwise-picker' }, toolbar(model, suggest), chips);
+  return h(
+    'div',
+    { class: 'jp-Layerwise-picker' },
+    toolbar(model, suggest),
+    chips,
+    nameEditor(model)
+  );
 }
