@@ -425,10 +425,30 @@ test.describe('figures for a paper', () => {
     await expect(panel.locator('.jp-Layerwise-trainRows + .jp-Layerwise-hint')).toHaveText(
       '500 of the 1,437 rows, a seeded random subset'
     );
+    // n above the settings' maximum (12) runs only once the user confirms the cost
+    const free = panel.locator('.jp-Layerwise-patch:not(.jp-mod-selected)');
+    for (let i = 0; i < 3; i++) {
+      await free.first().click();
+    }
+    await expect(panel.locator('.jp-Layerwise-force')).toContainText('Run with n = 13 anyway');
+    await expect(panel.locator('.jp-Layerwise-run')).toBeDisabled();
+    for (let i = 0; i < 3; i++) {
+      await panel.locator('.jp-Layerwise-patch.jp-mod-selected').last().click();
+    }
+    await expect(panel.locator('.jp-Layerwise-n')).toHaveText('(n = 10)');
+    await expect(panel.locator('.jp-Layerwise-run')).toBeEnabled();
+
     await panel.locator('.jp-Layerwise-stability').check();
     await panel.locator('.jp-Layerwise-draws').fill('2');
     await panel.locator('.jp-Layerwise-draws').blur();
-    await runToResult(panel);
+    await panel.locator('.jp-Layerwise-useCache').uncheck();
+    // the solves are a stage of their own, counted: 2 samples x 5 layers x (1 + 2 draws)
+    await panel.locator('.jp-Layerwise-run').click();
+    await expect(panel.locator('.jp-Layerwise-stage')).toContainText(
+      /Solving for AND-OR interactions: \d+ \/ 30/,
+      { timeout: 120_000 }
+    );
+    await expect(panel).toHaveAttribute('data-phase', 'done', { timeout: 6 * 60_000 });
     const results = await expectFigures(panel, 6);
     const ids = await results
       .locator('.jp-Layerwise-figure')

@@ -88,7 +88,11 @@ export class ProgressView extends Widget {
     }
     const eta = progress?.etaSeconds;
     this.eta.textContent =
-      running && eta !== null && eta !== undefined ? `about ${formatSeconds(eta)} left` : '';
+      !running || eta === null || eta === undefined
+        ? ''
+        : eta < 1
+          ? 'under a second left'
+          : `about ${formatSeconds(eta)} left`;
     this.cancelButton.hidden = !running;
     if (!running) {
       this.cancelButton.disabled = false;
