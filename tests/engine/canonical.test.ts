@@ -131,6 +131,32 @@ describe('exact: the canonical optimum against a two-stage LP (HiGHS)', () => {
     assert.deepEqual(stopped.alternatives, []);
   });
 
+  it('keeps the canonical optimum but no alternatives when the bound ends among them', t => {
+    // A clock that ticks once per reading makes the bound land at a chosen point of the
+    // (deterministic) path: after the canonical solve, halfway through its alternatives.
+    let ticks = 0;
+    t.mock.method(performance, 'now', () => ticks++);
+    const values = mlpGame(7, 3);
+    const canonicalOnly = solveExact(values, { ...EXACT, alternatives: 0, maxSeconds: 600 });
+    const canonicalTicks = ticks;
+    ticks = 0;
+    const full = solveExact(values, { ...EXACT, maxSeconds: 600 });
+    const fullTicks = ticks;
+    assert.equal(full.alternatives?.length, EXACT.alternatives);
+    assert.ok(fullTicks > canonicalTicks + 20, `${canonicalTicks} then ${fullTicks} readings`);
+    ticks = 0;
+    const cut = solveExact(values, {
+      ...EXACT,
+      maxSeconds: (canonicalTicks + fullTicks) / 2 / 1000
+    });
+    assert.equal(cut.stats.converged, true);
+    assert.deepEqual(cut.alternatives, [], 'none, rather than some of them');
+    for (const kind of ['and', 'or'] as const) {
+      assert.deepEqual(Array.from(cut[kind]), Array.from(full[kind]));
+      assert.deepEqual(Array.from(cut[kind]), Array.from(canonicalOnly[kind]));
+    }
+  });
+
   it('reaches the same optimum from another start (warm from a different problem)', () => {
     const values = mlpGame(7, 3);
     const cold = solveExact(values, EXACT);
