@@ -20,6 +20,7 @@ describe('time left from the pace measured within a stage', () => {
     assert.equal(secondsLeft(0, 4, 14), null, 'nothing solved yet in the stage');
     assert.equal(secondsLeft(2, 0, 14), null, 'no time has passed');
     assert.equal(secondsLeft(28, 10, 0), 0, 'nothing left');
+    assert.equal(secondsLeft(0, 0, 0), 0, 'nothing left, even before any pace');
   });
 
   it('stageEta: counts from where the stage began, not from zero', () => {

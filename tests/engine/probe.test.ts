@@ -12,7 +12,7 @@ import {
 } from '../../src/engine/probeFitters';
 import { normalGenerator, permutation, uniformGenerator } from '../../src/engine/random';
 import type { ModelRunner } from '../../src/engine/runner';
-import { sampleAccuracies } from '../../src/engine/sampleAccuracy';
+import { correctCount, sampleAccuracies } from '../../src/engine/sampleAccuracy';
 
 /** count points in `dim` dimensions around `classes` well separated centres (seeded). */
 function blobs(count: number, dim: number, classes: number, seed: number, spread = 0.5) {
@@ -245,5 +245,13 @@ describe('linear probe', () => {
     assert.deepEqual(twoClasses, [4 / 5, 4 / 5]);
     softmax.dispose();
     sigmoid.dispose();
+  });
+
+  it('counts the rows of row-major logits whose largest column is the label', () => {
+    // rows (0, 0, 1), (0, 1, 0), (1, 0, 0): classes 2, 1, 0
+    const logits = [0, 0, 1, 0, 1, 0, 1, 0, 0];
+    assert.equal(correctCount(logits, 3, [2, 1, 0]), 3);
+    assert.equal(correctCount(logits, 3, [2, 0, 0]), 2);
+    assert.equal(correctCount(logits, 3, [0, 0, 1]), 0);
   });
 });
