@@ -9,9 +9,8 @@ import { paperTheme, type IPlotTheme } from '../../figures/theme';
 import { embedPaperFont, registerPaperFont } from './paperFont';
 import {
   exportSize,
-  MAX_HEIGHT_INCHES,
-  PT_PER_INCH,
-  PX_PER_INCH,
+  MAX_HEIGHT_PX,
+  presetFontPx,
   type IExportPreset,
   type IExportSize
 } from './presets';
@@ -19,8 +18,7 @@ import {
 export type FigureBuilder = (theme: IPlotTheme) => IFigure;
 
 function exportFigure(build: FigureBuilder, preset: IExportPreset): [IPlotlyFigure, IExportSize] {
-  const fontPx = (preset.fontPoints * PX_PER_INCH) / PT_PER_INCH;
-  const figure = build(paperTheme(fontPx, MAX_HEIGHT_INCHES * PX_PER_INCH));
+  const figure = build(paperTheme(presetFontPx(preset), MAX_HEIGHT_PX));
   const size = exportSize(preset, figure.aspect, figure.minHeightPx);
   const layout: Record<string, unknown> = {
     ...figure.layout,

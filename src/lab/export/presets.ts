@@ -29,7 +29,7 @@ export const EXPORT_PRESETS: Readonly<Record<ExportPresetName, IExportPreset>> =
 });
 
 /** The tallest export: a page's text block. */
-export const MAX_HEIGHT_INCHES = 9;
+const MAX_HEIGHT_INCHES = 9;
 
 /** CSS pixels per inch: Plotly lays out in CSS pixels, SVG user units are CSS pixels. */
 export const PX_PER_INCH = 96;
@@ -46,9 +46,17 @@ export interface IExportSize {
   heightPt: number;
 }
 
+/** A preset's font size in CSS pixels, Plotly's unit, so that it prints at its points. */
+export function presetFontPx(preset: IExportPreset): number {
+  return (preset.fontPoints * PX_PER_INCH) / PT_PER_INCH;
+}
+
+/** The page height an export may take, in CSS pixels. */
+export const MAX_HEIGHT_PX = MAX_HEIGHT_INCHES * PX_PER_INCH;
+
 /**
- * The export box of a figure whose height is `aspect` times its width; the height is kept
- * within a page (at most 9 in) so a tall heat map still fits.
+ * The export box of a figure whose height is `aspect` times its width, or `minHeightPx` if
+ * that is more; the height is kept within a page (at most 9 in) so a tall heat map still fits.
  */
 export function exportSize(preset: IExportPreset, aspect: number, minHeightPx = 0): IExportSize {
   const widthIn = preset.widthInches;
@@ -62,7 +70,7 @@ export function exportSize(preset: IExportPreset, aspect: number, minHeightPx = 
   return {
     widthPx,
     heightPx,
-    fontPx: preset.fontPoints / ptPerPx,
+    fontPx: presetFontPx(preset),
     widthPt: widthPx * ptPerPx,
     heightPt: heightPx * ptPerPx
   };
