@@ -109,6 +109,52 @@ function pdfFonts(file: string): [string, string][] {
   });
 }
 
+const PRESETS = ['single-column', 'double-column', 'slide'];
+
+/**
+ * Exports every figure of `cards` (by data-figure id) in every preset, as the panel's preset
+ * picker in `results` sets it: the SVG's text must neither overlap nor be cut off, and the PDF
+ * must embed its fonts and render in poppler. Returns the text problems, each figure whose
+ * SVG has some attached to the test's report.
+ */
+async function exportProblems(
+  page: Page,
+  results: Locator,
+  cards: Locator,
+  ids: string[]
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const preset of PRESETS) {
+    await results.locator('.jp-Layerwise-preset').selectOption(preset);
+    for (const id of ids) {
+      const card = cards.locator(`[data-figure="${id}"].jp-Layerwise-figure`);
+      const [, svg] = await saveDownload(page, () => card.locator('[data-format="svg"]').click());
+      const found = await page.evaluate(textProblems, svg.toString('utf8'));
+      for (const p of found) {
+        problems.push(`${id} ${preset}: ${p.kind} ${JSON.stringify(p.texts)} ${p.depth}px`);
+      }
+      if (found.length > 0) {
+        await test
+          .info()
+          .attach(`${id}-${preset}.svg`, { body: svg, contentType: 'image/svg+xml' });
+      }
+      const [pdfDownload] = await saveDownload(page, () =>
+        card.locator('[data-format="pdf"]').click()
+      );
+      const file = await pdfDownload.path();
+      const fonts = pdfFonts(file);
+      expect(fonts.length, `${id} ${preset}: fonts`).toBeGreaterThan(0);
+      for (const [name, embedded] of fonts) {
+        expect(embedded, `${id} ${preset}: ${name} embedded`).toBe('yes');
+      }
+      // poppler draws it: the PDF is well formed, not merely parsed by our own reader
+      execFileSync('pdftoppm', ['-r', '30', '-png', '-singlefile', file, file]);
+      expect(readFileSync(`${file}.png`).subarray(1, 4).toString('latin1')).toBe('PNG');
+    }
+  }
+  return problems;
+}
+
 /** The 'layerA/layerB' pairs of a comparison figure's CSV export, in order, once each. */
 async function comparedPairs(page: Page, comparison: Locator, figure: string): Promise<string[]> {
   const [, csv] = await saveDownload(page, () =>
@@ -192,6 +238,11 @@ test('analyze the demo model, switch AND/OR, export SVG and PDF, reopen', async 
   await expect(comparison.locator('[data-figure="other-strength"] h3')).toHaveText(
     'model_seed1: AND interaction strength by layer and order'
   );
+  // the comparison's figures export for a paper as cleanly as the analysis' own
+  expect(
+    await exportProblems(page, results, comparison, ['iou-and', 'iou-or', 'other-strength'])
+  ).toEqual([]);
+  await results.locator('.jp-Layerwise-preset').selectOption('single-column');
   const iouLines = iou.toString('utf8').split('\r\n');
   expect(iouLines[0]).toBe('layerA,layerB,order,iou,iouMin,iouMax,samples');
   expect(iouLines[1]).toMatch(/^dense_1,\w+,1,(0|1|0\.\d+),/);
@@ -459,37 +510,6 @@ test.describe('figures for a paper', () => {
       expect(caption.length).toBeGreaterThan(40);
     }
 
-    const problems: string[] = [];
-    for (const preset of ['single-column', 'double-column', 'slide']) {
-      await results.locator('.jp-Layerwise-preset').selectOption(preset);
-      for (const id of ids) {
-        const card = results.locator(`[data-figure="${id}"].jp-Layerwise-figure`);
-        const [, svg] = await saveDownload(page, () => card.locator('[data-format="svg"]').click());
-        const found = await page.evaluate(textProblems, svg.toString('utf8'));
-        for (const p of found) {
-          problems.push(`${id} ${preset}: ${p.kind} ${JSON.stringify(p.texts)} ${p.depth}px`);
-        }
-        if (found.length > 0) {
-          // the figure itself, to look at in the report
-          await test.info().attach(`${id}-${preset}.svg`, {
-            body: svg,
-            contentType: 'image/svg+xml'
-          });
-        }
-        const [pdfDownload] = await saveDownload(page, () =>
-          card.locator('[data-format="pdf"]').click()
-        );
-        const file = await pdfDownload.path();
-        const fonts = pdfFonts(file);
-        expect(fonts.length, `${id} ${preset}: fonts`).toBeGreaterThan(0);
-        for (const [name, embedded] of fonts) {
-          expect(embedded, `${id} ${preset}: ${name} embedded`).toBe('yes');
-        }
-        // poppler draws it: the PDF is well formed, not merely parsed by our own reader
-        execFileSync('pdftoppm', ['-r', '30', '-png', '-singlefile', file, file]);
-        expect(readFileSync(`${file}.png`).subarray(1, 4).toString('latin1')).toBe('PNG');
-      }
-    }
-    expect(problems).toEqual([]);
+    expect(await exportProblems(page, results, results, ids)).toEqual([]);
   });
 });
