@@ -61,6 +61,8 @@ export class QueueSolver {
   private lastContact = Date.now();
   private lastError = '';
   private sweeping = false;
+  /** Adds under way: a cancel waits for them, or a task added just after it would run. */
+  private readonly submitting = new Set<Promise<void>>();
   private readonly timer: NodeJS.Timeout;
   private readonly graceMs: number;
   private readonly log: (line: string) => void;
@@ -82,8 +84,9 @@ export class QueueSolver {
     events.on('error', noteError);
     events.on('completed', ({ jobId, returnvalue }) => this.completed(jobId, returnvalue));
     events.on('failed', ({ jobId, failedReason }) => void this.failed(jobId, failedReason));
+    // Not unref'd: with Redis gone its sockets no longer keep the process alive, and the
+    // process would end, silently, with the run's promises unsettled. close() stops it.
     this.timer = setInterval(() => void this.sweep(), (options.sweepSeconds ?? 2) * 1000);
-    this.timer.unref();
   }
 
   /** Connects, or fails with the reason within the grace period. */
@@ -142,10 +145,14 @@ export class QueueSolver {
         return;
       }
       this.pending.set(id, { task, waiters: [{ resolve, reject }], since: Date.now() });
-      void this.submit(id, task).then(
-        () => this.check(id),
-        (error: Error) => (this.lastError = error.message)
-      );
+      const submitted = this.submit(id, task);
+      this.submitting.add(submitted);
+      void submitted
+        .finally(() => this.submitting.delete(submitted))
+        .then(
+          () => this.check(id),
+          (error: Error) => (this.lastError = error.message)
+        );
     });
   }
 
@@ -162,6 +169,7 @@ export class QueueSolver {
     this.cancelled = true;
     const ids = [...this.pending.keys()];
     this.settleAll(new AnalysisCancelledError());
+    await Promise.allSettled([...this.submitting]);
     const running: string[] = [];
     await Promise.all(
       ids.map(async id => {
@@ -185,7 +193,13 @@ export class QueueSolver {
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.settleAll(new Error('the queue connection was closed'));
-    await Promise.allSettled([this.queue.close(), this.events.close()]);
+    // A graceful close waits for Redis; with Redis gone it would wait for ever.
+    const closed = Promise.allSettled([this.queue.close(), this.events.close()]);
+    const bounded = new Promise(resolve => setTimeout(resolve, 2000));
+    await Promise.race([closed, bounded]);
+    // Not awaited: with Redis gone these wait for it too.
+    this.queue.disconnect().catch(() => undefined);
+    this.events.disconnect().catch(() => undefined);
   }
 
   private async submit(id: string, task: SolveTask): Promise<void> {
