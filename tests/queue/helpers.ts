@@ -128,8 +128,8 @@ export interface TestWorker {
   process: ChildProcess;
   /** Its stderr so far. */
   log(): string;
-  /** Resolves once its stderr matches. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves once its stderr, from character `from` on, matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Resolves to its exit code once it has exited (null: ended by a signal). */
   exit(): Promise<number | null>;
@@ -153,10 +153,10 @@ export function startCli(args: string[]): TestWorker {
   return {
     process: child,
     log: () => stderr,
-    waitFor: (pattern, timeoutMs = 60_000) =>
+    waitFor: (pattern, timeoutMs = 60_000, from = 0) =>
       new Promise((resolve, reject) => {
         const check = () => {
-          const match = stderr.match(pattern);
+          const match = stderr.slice(from).match(pattern);
           if (match) {
             listeners.delete(check);
             clearTimeout(timer);

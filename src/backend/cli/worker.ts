@@ -16,6 +16,7 @@ in hand first). Tasks carry data only; a task from another layerwise version is 
 
 options:
   --queue URL             Redis: redis://[user:pass@]host:port[/db], rediss:// for TLS
+                          (default $LAYERWISE_QUEUE, which keeps a password out of ps)
   --concurrency N         tasks solved at once, one thread each (default: the cores, ${defaultComputeThreads()})
   --lock-seconds S        a task's lock; a killed worker's task returns to the queue within
                           about twice this (default 30)`;
@@ -28,7 +29,10 @@ const options = {
 
 async function run(args: string[]): Promise<void> {
   const parsed = parseCommandLine(args, options, usage, 0);
-  const url = requiredString(parsed, 'queue', usage);
+  const url =
+    typeof parsed.values.queue === 'string'
+      ? parsed.values.queue
+      : process.env.LAYERWISE_QUEUE || requiredString(parsed, 'queue', usage);
   const whole = (v: number) => Number.isInteger(v) && v > 0;
   const concurrency =
     optionalNumber(parsed, 'concurrency', whole, 'a positive integer') ?? defaultComputeThreads();
