@@ -77,13 +77,12 @@ export class QueueSolver {
   ) {
     this.graceMs = (options.graceSeconds ?? 15) * 1000;
     this.log = options.log ?? (() => undefined);
-    const noteError = (error: Error) => {
-      this.lastError = error.message;
-    };
-    queue.on('error', noteError);
-    events.on('error', noteError);
+    queue.on('error', this.noteError);
+    events.on('error', this.noteError);
     events.on('completed', ({ jobId, returnvalue }) => this.completed(jobId, returnvalue));
-    events.on('failed', ({ jobId, failedReason }) => void this.failed(jobId, failedReason));
+    events.on('failed', ({ jobId, failedReason }) => {
+      this.failed(jobId, failedReason).catch(this.noteError);
+    });
     // Not unref'd: with Redis gone its sockets no longer keep the process alive, and the
     // process would end, silently, with the run's promises unsettled. close() stops it.
     this.timer = setInterval(() => void this.sweep(), (options.sweepSeconds ?? 2) * 1000);
@@ -114,13 +113,17 @@ export class QueueSolver {
     try {
       await Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), timeout]);
     } catch (error) {
-      await Promise.allSettled([queue.close(), events.close()]);
+      await closeBounded(queue, events);
       throw error;
     } finally {
       clearTimeout(timer);
     }
     return new QueueSolver(queue, events, shown, connection, options.version, options);
   }
+
+  private readonly noteError = (error: Error): void => {
+    this.lastError = error.message;
+  };
 
   readonly solveBatch: BatchSolver = (problems, options, warm) =>
     Promise.all(problems.map((values, i) => this.solve(values, options, warm?.[i])));
@@ -147,12 +150,11 @@ export class QueueSolver {
       this.pending.set(id, { task, waiters: [{ resolve, reject }], since: Date.now() });
       const submitted = this.submit(id, task);
       this.submitting.add(submitted);
-      void submitted
+      // A failure here is Redis's: the sweep sends the task again, or the grace period ends.
+      submitted
         .finally(() => this.submitting.delete(submitted))
-        .then(
-          () => this.check(id),
-          (error: Error) => (this.lastError = error.message)
-        );
+        .then(() => this.check(id))
+        .catch(this.noteError);
     });
   }
 
@@ -193,13 +195,7 @@ export class QueueSolver {
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.settleAll(new Error('the queue connection was closed'));
-    // A graceful close waits for Redis; with Redis gone it would wait for ever.
-    const closed = Promise.allSettled([this.queue.close(), this.events.close()]);
-    const bounded = new Promise(resolve => setTimeout(resolve, 2000));
-    await Promise.race([closed, bounded]);
-    // Not awaited: with Redis gone these wait for it too.
-    this.queue.disconnect().catch(() => undefined);
-    this.events.disconnect().catch(() => undefined);
+    await closeBounded(this.queue, this.events);
   }
 
   private async submit(id: string, task: SolveTask): Promise<void> {
@@ -322,4 +318,19 @@ export class QueueSolver {
       this.settle(id, error);
     }
   }
+}
+
+/**
+ * A graceful close waits for Redis: with Redis gone it would wait for ever, and the process
+ * would end there, silently, once nothing else holds it. So: 2 s, then cut the connections.
+ */
+async function closeBounded(queue: Queue, events: QueueEvents): Promise<void> {
+  const closed = Promise.allSettled([queue.close(), events.close()]);
+  let timer: NodeJS.Timeout | undefined;
+  const bounded = new Promise(resolve => (timer = setTimeout(resolve, 2000)));
+  await Promise.race([closed, bounded]);
+  clearTimeout(timer);
+  // Not awaited: with Redis gone these wait for it too.
+  queue.disconnect().catch(() => undefined);
+  events.disconnect().catch(() => undefined);
 }
