@@ -37,6 +37,7 @@ function replaceSections(old: string, sections: string[], measured: string): str
     if (at >= 0) {
       parts[at] = dated;
     } else {
+      parts[parts.length - 1] = parts[parts.length - 1].replace(/\n*$/, '\n\n');
       parts.push(dated);
     }
   }
