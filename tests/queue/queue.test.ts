@@ -194,6 +194,24 @@ describe('layerwise analyze --queue with layerwise worker', { skip: skip ?? fals
     await a.stop();
   });
 
+  it('Redis restarting (empty) mid-run: the lost tasks are sent again and the run ends equal', async () => {
+    await redis.flush();
+    const spec = slowSpec('restart', 3_000_000);
+    const local = await analyzeTo('restart-local', spec, 1);
+    const a = await worker();
+    const analysis = startCli(queuedRun(spec, 'restart-queued', 1));
+    await a.waitFor(/task \w+ started/);
+    await redis.kill();
+    await redis.restart();
+    assert.equal(await analysis.exit(), 0, analysis.log());
+    assert.match(analysis.log(), /Redis lost task \w+ \(restarted\?\); sending it again/);
+    const result = AnalysisResult.parse(
+      JSON.parse(readFileSync(join(dir, 'restart-queued', 'result.json'), 'utf8'))
+    );
+    assertSameInteractions(result, local);
+    await a.stop('SIGKILL');
+  });
+
   it('Redis dying mid-run fails the run with the reason; once back, runs go on', async () => {
     await redis.flush();
     const spec = slowSpec('endless-too', 500_000_000);
