@@ -28,7 +28,7 @@ export function skipReason(): string | null {
   return reason;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

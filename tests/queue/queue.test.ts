@@ -15,6 +15,7 @@ import { AnalysisResult } from '../../src/protocol/result';
 import { runCli } from '../cli/helpers';
 import {
   demoSpec,
+  freePort,
   skipReason,
   startCli,
   startRedis,
@@ -210,6 +211,29 @@ describe('layerwise analyze --queue with layerwise worker', { skip: skip ?? fals
     assert.match(analysis.log(), /Redis lost task \w+ \(restarted\?\); sending it again/);
     assertSameInteractions(resultIn('restart-queued'), local);
     await a.stop('SIGKILL');
+  });
+
+  it('a Redis that cannot be reached is reported, and the command ends', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const run = await runCli([
+      'analyze',
+      demoSpec(dir, 'unreachable', { exclude: CENTRE, layers: ['logits'] }),
+      '--out',
+      join(dir, 'unreachable'),
+      '--backend',
+      'cpu',
+      '--queue',
+      `redis://127.0.0.1:${port}`
+    ]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `cannot reach Redis at redis://127\\.0\\.0\\.1:${port} within 15 s \\(connect ECONNREFUSED`
+      )
+    );
+    assert.ok(Date.now() - started < 60_000);
   });
 
   it('Redis dying mid-run fails the run with the reason; once back, runs go on', async () => {

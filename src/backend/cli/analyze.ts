@@ -18,6 +18,7 @@ import type { Command } from './command';
 import { invalidFile, UserError } from './errors';
 import { analysisCost, guardVariables } from './limits';
 import { writeAtomic } from './output';
+import { parseRedisUrl } from '../queue/redisUrl';
 
 export interface AnalysisRun {
   specPath: string;
@@ -61,13 +62,19 @@ export const analysisOptions = {
   force: { type: 'boolean', default: false }
 } as const;
 
+/** A --queue URL, checked before the model loads. */
+function checkedQueue(url: string): string {
+  parseRedisUrl(url);
+  return url;
+}
+
 export function analysisRunOf(parsed: Parsed, specPath: string, commandUsage: string): AnalysisRun {
   return {
     specPath,
     out: requiredString(parsed, 'out', commandUsage),
     backend: typeof parsed.values.backend === 'string' ? parsed.values.backend : undefined,
     force: parsed.values.force === true,
-    queue: typeof parsed.values.queue === 'string' ? parsed.values.queue : undefined,
+    queue: typeof parsed.values.queue === 'string' ? checkedQueue(parsed.values.queue) : undefined,
     samples: optionalNumber(
       parsed,
       'samples',

@@ -70,6 +70,7 @@ export class QueueSolver {
   private constructor(
     private readonly queue: Queue,
     private readonly events: QueueEvents,
+    private readonly lifetime: Lifetime,
     private readonly shown: string,
     private readonly connection: RedisOptions,
     private readonly version: string,
@@ -91,8 +92,9 @@ export class QueueSolver {
   /** Connects, or fails with the reason within the grace period. */
   static async open(options: QueueSolverOptions): Promise<QueueSolver> {
     const { connection, shown } = parseRedisUrl(options.url);
-    const queue = new Queue(QUEUE_NAME, { connection });
-    const events = new QueueEvents(QUEUE_NAME, { connection });
+    const lifetime: Lifetime = { over: false };
+    const queue = new Queue(QUEUE_NAME, { connection: untilClosed(connection, lifetime) });
+    const events = new QueueEvents(QUEUE_NAME, { connection: untilClosed(connection, lifetime) });
     let lastError = '';
     queue.on('error', error => (lastError = error.message));
     events.on('error', error => (lastError = error.message));
@@ -113,12 +115,12 @@ export class QueueSolver {
     try {
       await Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), timeout]);
     } catch (error) {
-      await closeBounded(queue, events);
+      await closeBounded(queue, events, lifetime);
       throw error;
     } finally {
       clearTimeout(timer);
     }
-    return new QueueSolver(queue, events, shown, connection, options.version, options);
+    return new QueueSolver(queue, events, lifetime, shown, connection, options.version, options);
   }
 
   private readonly noteError = (error: Error): void => {
@@ -195,7 +197,7 @@ export class QueueSolver {
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.settleAll(new Error('the queue connection was closed'));
-    await closeBounded(this.queue, this.events);
+    await closeBounded(this.queue, this.events, this.lifetime);
   }
 
   private async submit(id: string, task: SolveTask): Promise<void> {
@@ -249,17 +251,21 @@ export class QueueSolver {
     if (!pending) {
       return;
     }
-    const job = await Job.fromId(this.queue, id);
-    if (!job) {
+    const state = await this.queue.getJobState(id);
+    if (state === 'unknown') {
       this.log(`Redis lost task ${id.slice(0, 12)} (restarted?); sending it again`);
       pending.since = Date.now();
       await this.submit(id, pending.task);
       return;
     }
-    const state = await job.getState();
-    if (state === 'completed') {
+    if (state !== 'completed' && state !== 'failed') {
+      return;
+    }
+    // Read once finished, not before: a job read while active has no return value yet.
+    const job = await Job.fromId(this.queue, id);
+    if (job && state === 'completed') {
       this.completed(id, job.returnvalue);
-    } else if (state === 'failed') {
+    } else if (job) {
       await this.failed(id, job.failedReason, job.finishedOn);
     }
   }
@@ -320,17 +326,35 @@ export class QueueSolver {
   }
 }
 
+/** Ends with close(): ioredis reconnects while it lasts, and gives up once it is over. */
+interface Lifetime {
+  over: boolean;
+}
+
 /**
- * A graceful close waits for Redis: with Redis gone it would wait for ever, and the process
- * would end there, silently, once nothing else holds it. So: 2 s, then cut the connections.
+ * A graceful close waits for Redis: with Redis gone it would wait for ever. So: 2 s, then the
+ * connections stop retrying and are cut.
  */
-async function closeBounded(queue: Queue, events: QueueEvents): Promise<void> {
+async function closeBounded(queue: Queue, events: QueueEvents, lifetime: Lifetime): Promise<void> {
   const closed = Promise.allSettled([queue.close(), events.close()]);
   let timer: NodeJS.Timeout | undefined;
   const bounded = new Promise(resolve => (timer = setTimeout(resolve, 2000)));
   await Promise.race([closed, bounded]);
   clearTimeout(timer);
+  lifetime.over = true;
   // Not awaited: with Redis gone these wait for it too.
   queue.disconnect().catch(() => undefined);
   events.disconnect().catch(() => undefined);
+}
+
+/**
+ * ioredis retries a Redis that is gone for ever, holding the process alive; these
+ * connections (and BullMQ's duplicates of them, which copy the options) give up once the
+ * solver is closed.
+ */
+function untilClosed(connection: RedisOptions, lifetime: Lifetime): RedisOptions {
+  return {
+    ...connection,
+    retryStrategy: times => (lifetime.over ? null : Math.min(times * 50, 2000))
+  };
 }
