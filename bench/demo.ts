@@ -26,7 +26,7 @@ interface DemoRun {
   result: AnalysisResult;
 }
 
-function defaultBackends(): string[] {
+export function defaultBackends(): string[] {
   const binding = nativeBindingPath('tensorflow');
   return binding !== null && existsSync(binding) ? ['tensorflow'] : ['wasm'];
 }

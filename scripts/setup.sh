@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs on a fresh machine, idempotently: the Python virtual
 # environment, the npm packages, TensorFlow's native binding for tfjs-node (built against the
-# PyPI wheel, since its own download is blocked), the build, and with --with-browser the
-# browser and packages the UI tests need. Finished steps are remembered and skipped.
+# PyPI wheel, since its own download is blocked), the build, Debian's redis-server for the
+# queue tests, and with --with-browser the browser and packages the UI tests need. Finished
+# steps are remembered and skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -76,6 +77,13 @@ if ! done_already package "$key"; then
   SKIP_JUPYTER_BUILDER=1 pip install --quiet --no-deps --no-build-isolation -e .
   jupyter labextension develop --overwrite . >/dev/null
   mark_done package "$key"
+fi
+
+# The queue tests (tests/queue) run a Redis of their own on loopback.
+if ! command -v redis-server >/dev/null; then
+  step "installing Debian's redis-server for the queue tests"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 fi
 
 if [[ $with_browser == 1 ]]; then

@@ -2,9 +2,11 @@
 # The wheel as a user gets it (issue 12): builds it (npm run build:wheel), installs it into a
 # fresh venv outside the repository with its dependencies from PyPI, then, from a folder outside
 # the repository and with none of the repository on PATH: `layerwise demo` writes its result,
-# `jupyter labextension list` shows the extension enabled, and the Galata demo-notebook test
-# (right-click, analyze, figures, exports) runs against a JupyterLab started from that venv in a
-# folder holding only a copy of the notebook. Only the test driver (ui-tests/) runs from here.
+# `layerwise worker` solves a `layerwise demo --queue` through a Redis on loopback (the same
+# interactions), `jupyter labextension list` shows the extension enabled, and the Galata
+# demo-notebook test (right-click, analyze, figures, exports) runs against a JupyterLab started
+# from that venv in a folder holding only a copy of the notebook. Only the test driver
+# (ui-tests/) runs from here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -69,6 +71,27 @@ assert len(result["samples"]) == 2, "expected the 2 samples asked for"
 assert result["runtime"]["backend"].startswith(sys.argv[2]), f"expected {sys.argv[2]}"
 PY
 done
+
+step "layerwise worker and demo --queue, from the wheel (Redis on loopback)"
+redis_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" >/dev/null &
+redis=$!
+(cd "$tmp/work" && exec env -u PYTHONPATH -u VIRTUAL_ENV PATH="$outside_path" \
+  layerwise worker --queue "redis://127.0.0.1:$redis_port" --concurrency 2 2>"$tmp/worker.log") &
+worker=$!
+run_outside layerwise demo --out "$tmp/demo-queue" --samples 2 --backend tensorflow \
+  --queue "redis://127.0.0.1:$redis_port"
+kill "$worker" "$redis"
+wait "$worker" "$redis" 2>/dev/null || true
+grep -q "solved" "$tmp/worker.log" || { cat "$tmp/worker.log" >&2; fail "the worker solved nothing"; }
+run_outside python - "$tmp/demo-tensorflow/result.json" "$tmp/demo-queue/result.json" <<'PY'
+import json, sys
+
+local, queued = (json.load(open(path)) for path in sys.argv[1:])
+pick = lambda result: [[(c["and"], c["or"]) for c in s] for s in result["perSample"]]
+assert pick(queued) == pick(local), "the queued demo's interactions differ from the local one's"
+print("demo --queue: the same interactions as the local demo")
+PY
 
 step "jupyter labextension list"
 run_outside jupyter labextension list 2>&1 | tee "$tmp/labextensions.txt"

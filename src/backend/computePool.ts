@@ -18,6 +18,8 @@ interface Pending {
   task: ComputeTask;
   resolve: (answer: Answer) => void;
   reject: (error: Error) => void;
+  signal?: AbortSignal;
+  onAbort: () => void;
 }
 
 type Reply =
@@ -40,32 +42,44 @@ export class ComputePool {
 
   constructor(threads = defaultComputeThreads()) {
     for (let i = 0; i < threads; i++) {
-      const worker = startWorker('computeWorker');
-      worker.on('message', (reply: Reply) => this.settle(worker, reply));
-      worker.on('error', error => this.fail(worker, error));
-      // Idle threads must not keep the process alive if a caller forgets close().
-      worker.unref();
-      this.all.push(worker);
-      this.idle.push(worker);
+      this.spawn();
     }
+  }
+
+  private spawn(): void {
+    const worker = startWorker('computeWorker');
+    worker.on('message', (reply: Reply) => this.settle(worker, reply));
+    worker.on('error', error => this.fail(worker, error));
+    // Idle threads must not keep the process alive if a caller forgets close().
+    worker.unref();
+    this.all.push(worker);
+    this.idle.push(worker);
   }
 
   get threads(): number {
     return this.all.length;
   }
 
+  /**
+   * One solve; aborting `signal` drops it from the queue or, once running, stops its thread
+   * (a solve can take minutes and has no check points) and starts a fresh one in its place.
+   */
   solve(
     values: ArrayLike<number>,
     options: SolverOptions,
-    warm?: WarmStart
+    warm?: WarmStart,
+    signal?: AbortSignal
   ): Promise<AndOrSolution> {
-    return this.submit({
-      kind: 'solve',
-      id: this.nextId++,
-      values: Float64Array.from(values),
-      options,
-      warm: warm?.basis ? { basis: warm.basis } : undefined
-    }) as Promise<AndOrSolution>;
+    return this.submit(
+      {
+        kind: 'solve',
+        id: this.nextId++,
+        values: Float64Array.from(values),
+        options,
+        warm: warm?.basis ? { basis: warm.basis } : undefined
+      },
+      signal
+    ) as Promise<AndOrSolution>;
   }
 
   readonly solveBatch: BatchSolver = (problems, options, warm) =>
@@ -83,14 +97,48 @@ export class ComputePool {
     return this.submit({ kind: 'probe', id: this.nextId++, data, options }) as Promise<LinearProbe>;
   };
 
-  private submit(task: ComputeTask): Promise<Answer> {
+  private submit(task: ComputeTask, signal?: AbortSignal): Promise<Answer> {
     if (this.closed) {
       return Promise.reject(new Error('the compute pool is closed'));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ task, resolve, reject });
+      if (signal?.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      const pending: Pending = {
+        task,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => this.abort(pending)
+      };
+      signal?.addEventListener('abort', pending.onAbort, { once: true });
+      this.queue.push(pending);
       this.dispatch();
     });
+  }
+
+  private abort(pending: Pending): void {
+    const error = abortError(pending.signal!);
+    const queued = this.queue.indexOf(pending);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      pending.reject(error);
+      return;
+    }
+    const worker = [...this.running].find(([, running]) => running === pending)?.[0];
+    if (!worker) {
+      return;
+    }
+    this.release(worker);
+    this.all.splice(this.all.indexOf(worker), 1);
+    void worker.terminate();
+    pending.reject(error);
+    if (!this.closed) {
+      this.spawn();
+      this.dispatch();
+    }
   }
 
   async close(): Promise<void> {
@@ -119,9 +167,13 @@ export class ComputePool {
   }
 
   private settle(worker: Worker, reply: Reply): void {
+    if (!this.all.includes(worker)) {
+      return; // stopped by an abort; its task was settled then
+    }
     const pending = this.release(worker);
     this.idle.push(worker);
     if (pending) {
+      pending.signal?.removeEventListener('abort', pending.onAbort);
       if ('error' in reply) {
         pending.reject(new Error(reply.error));
       } else {
@@ -142,4 +194,9 @@ export class ComputePool {
       }
     }
   }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
 }

@@ -192,7 +192,8 @@ export class AnalysisController implements IPanelActions, IDisposable {
       sampleLabels: sampleLabels ? await upload(sampleLabels) : undefined,
       training: { inputs: await upload(trainInputs), labels: await upload(trainLabels) },
       options: { ...m.analysisOptions(), layers },
-      useCache: f.useCache
+      useCache: f.useCache,
+      ...(m.settings.queue ? { queue: m.settings.queue } : {})
     };
     return this.backend.createJob(request);
   }

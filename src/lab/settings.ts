@@ -21,6 +21,8 @@ export interface ILayerwiseSettings {
   heatmapInteractions: number;
   exportPreset: ExportPresetName;
   pngScale: number;
+  /** Redis URL the jobs' solves go to; '' leaves it to the backend. */
+  queue: string;
 }
 
 export const DEFAULT_SETTINGS: Readonly<ILayerwiseSettings> = Object.freeze({
@@ -39,7 +41,8 @@ export const DEFAULT_SETTINGS: Readonly<ILayerwiseSettings> = Object.freeze({
   reference: 'final',
   heatmapInteractions: 40,
   exportPreset: 'single-column',
-  pngScale: 3
+  pngScale: 3,
+  queue: ''
 });
 
 /**

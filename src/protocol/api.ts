@@ -250,7 +250,17 @@ export const CreateJobRequest = z.object({
     .optional(),
   options: AnalysisOptions,
   /** false: run again even if the store holds a result for the same model, data and options. */
-  useCache: z.boolean().default(true)
+  useCache: z.boolean().default(true),
+  /**
+   * redis://[user:pass@]host:port (or rediss://): the solves go to \`layerwise worker\`s through
+   * this Redis (docs/scale-out.md); absent: the backend's own --queue, if any. Does not
+   * change the result, so not part of its key.
+   */
+  queue: z
+    .string()
+    .max(2048)
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .optional()
 });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 export type CreateJobRequestInput = z.input<typeof CreateJobRequest>;

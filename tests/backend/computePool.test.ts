@@ -69,4 +69,28 @@ describe('ComputePool (solves and probes on worker threads)', () => {
     const [next] = await pool.solveBatch([Float64Array.of(0, 1, 2, 4)], EXACT);
     assert.ok(next.report.objective > 0);
   });
+
+  it('an aborted solve fails at once, queued or running, and the pool goes on', async () => {
+    // lab-sgd for a billion steps: minutes, unless stopped
+    const endless = SolverOptions.parse({ kind: 'lab-sgd', steps: 1e9 });
+    const values = plantedGame(6, { andTerms: 5, orTerms: 3, noise: 0.02, seed: 9 }).values;
+    const controllers = [0, 1, 2].map(() => new AbortController());
+    const solves = controllers.map(c => pool.solve(values, endless, undefined, c.signal));
+    solves.forEach(solve => solve.catch(() => undefined));
+    await new Promise(resolve => setTimeout(resolve, 300));
+    const asked = performance.now();
+    // the third waits for a thread; the first two run
+    controllers.forEach(c => c.abort(new Error('stop')));
+    for (const solve of solves) {
+      await assert.rejects(solve, /^Error: stop$/);
+    }
+    assert.ok(performance.now() - asked < 1000, 'stopped without waiting for the solves');
+    assert.equal(pool.threads, 2);
+    const [next] = await pool.solveBatch([values], EXACT);
+    assert.ok(next.report.objective > 0);
+    await assert.rejects(
+      pool.solve(values, EXACT, undefined, AbortSignal.abort(new Error('already'))),
+      /already/
+    );
+  });
 });

@@ -19,6 +19,7 @@ import type { Command } from './command';
 import { invalidFile, UserError } from './errors';
 import { analysisCost, guardVariables } from './limits';
 import { writeAtomic } from './output';
+import { parseRedisUrl } from '../queue/redisUrl';
 
 export interface AnalysisRun {
   specPath: string;
@@ -28,11 +29,17 @@ export interface AnalysisRun {
   force: boolean;
   /** Overrides the spec's maxSamples. */
   samples?: number;
+  /** redis://host:port: the solves go to `layerwise worker`s through this Redis. */
+  queue?: string;
 }
 
 export const BACKEND_HELP =
   '--backend NAME          tfjs backend: auto (default; or LAYERWISE_BACKEND), tensorflow-gpu,\n' +
   '                        tensorflow, wasm, cpu (a named one falls back to the slower ones)';
+
+export const QUEUE_HELP =
+  '--queue URL             send the solves to `layerwise worker`s through Redis at URL\n' +
+  '                        (redis://[user:pass@]host:port; docs/scale-out.md)';
 
 const usage = `usage: layerwise analyze SPEC.json --out DIR [options]
 
@@ -45,14 +52,22 @@ options:
   --out DIR               output folder (required)
   ${BACKEND_HELP.replace(/\n/g, '\n  ')}
   --samples K             analyse only the first K samples
-  --force                 allow more variables than the limit (default 16)`;
+  --force                 allow more variables than the limit (default 16)
+  ${QUEUE_HELP.replace(/\n/g, '\n  ')}`;
 
 export const analysisOptions = {
   out: { type: 'string' },
+  queue: { type: 'string' },
   backend: { type: 'string' },
   samples: { type: 'string' },
   force: { type: 'boolean', default: false }
 } as const;
+
+/** A --queue URL, checked before the model loads. */
+function checkedQueue(url: string): string {
+  parseRedisUrl(url);
+  return url;
+}
 
 export function analysisRunOf(parsed: Parsed, specPath: string, commandUsage: string): AnalysisRun {
   return {
@@ -60,6 +75,7 @@ export function analysisRunOf(parsed: Parsed, specPath: string, commandUsage: st
     out: requiredString(parsed, 'out', commandUsage),
     backend: typeof parsed.values.backend === 'string' ? parsed.values.backend : undefined,
     force: parsed.values.force === true,
+    queue: typeof parsed.values.queue === 'string' ? checkedQueue(parsed.values.queue) : undefined,
     samples: optionalNumber(
       parsed,
       'samples',
@@ -69,7 +85,7 @@ export function analysisRunOf(parsed: Parsed, specPath: string, commandUsage: st
   };
 }
 
-function toolVersion(): string {
+export function toolVersion(): string {
   try {
     const text = readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8');
     return (JSON.parse(text) as { version: string }).version;
@@ -197,6 +213,42 @@ async function openModel(path: string, tfjsBackend: string): Promise<OpenedModel
   return opened;
 }
 
+/**
+ * The queue the solves go to, and Ctrl-C as a cancel that takes this run's tasks off it (and
+ * off the workers solving them) before the process ends.
+ */
+async function openQueue(url: string): Promise<{
+  solver: import('../queue/queueSolver').QueueSolver;
+  signal: AbortSignal;
+  close(): Promise<void>;
+}> {
+  const { QueueSolver } = await import('../queue/queueSolver');
+  const solver = await QueueSolver.open({
+    url,
+    version: toolVersion(),
+    log: line => console.error(line)
+  });
+  const controller = new AbortController();
+  let cancelling: Promise<void> = Promise.resolve();
+  const interrupt = () => {
+    console.error("cancelling: taking this run's tasks off the queue");
+    controller.abort();
+    cancelling = solver.cancel();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  return {
+    solver,
+    signal: controller.signal,
+    close: async () => {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+      await cancelling.catch(() => undefined);
+      await solver.close();
+    }
+  };
+}
+
 export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
   const specPath = resolve(run.specPath);
   const spec = await readSpec(specPath);
@@ -251,10 +303,12 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
   // train the probes too.
   const { ComputePool } = await import('../computePool');
   const pool = new ComputePool();
+  const queued = run.queue ? await openQueue(run.queue) : null;
   let result: AnalysisResult;
   try {
     console.error(
-      `analysing ${count} sample(s), n = ${n} variables, solver ${options.solver.kind}`
+      `analysing ${count} sample(s), n = ${n} variables, solver ${options.solver.kind}` +
+        (queued ? `, solves on the workers of ${run.queue}` : '')
     );
     result = await analyze(
       {
@@ -266,7 +320,9 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
         source: shown(spec.model),
         toolVersion: toolVersion(),
         sampleIndices: Array.from({ length: count }, (_, i) => i),
-        solveBatch: options.solver.kind === 'none' ? null : pool.solveBatch,
+        signal: queued?.signal,
+        solveBatch:
+          options.solver.kind === 'none' ? null : (queued?.solver.solveBatch ?? pool.solveBatch),
         trainProbe: pool.trainProbe
       },
       progressPrinter()
@@ -274,6 +330,7 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisResult> {
   } finally {
     close();
     await pool.close();
+    await queued?.close();
   }
   const checked = AnalysisResult.parse(result);
 

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { analysisOptions, analysisRunOf, BACKEND_HELP, runAnalysis } from './analyze';
+import { analysisOptions, analysisRunOf, BACKEND_HELP, QUEUE_HELP, runAnalysis } from './analyze';
 import { parseCommandLine } from './args';
 import type { Command } from './command';
 import { UserError } from './errors';
@@ -20,7 +20,8 @@ DIR/report.html.
 options:
   --out DIR               output folder (required)
   --samples K             analyse the first K of the spec's 30 test samples
-  ${BACKEND_HELP.replace(/\n/g, '\n  ')}`;
+  ${BACKEND_HELP.replace(/\n/g, '\n  ')}
+  ${QUEUE_HELP.replace(/\n/g, '\n  ')}`;
 
 async function run(args: string[]): Promise<void> {
   const parsed = parseCommandLine(args, analysisOptions, usage, 0);

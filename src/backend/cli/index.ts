@@ -10,6 +10,7 @@ import { compareCommand } from './compare';
 import { demoCommand } from './demo';
 import { exitCodeOf, isUserError } from './errors';
 import { interactionsCommand } from './interactions';
+import { workerCommand } from './worker';
 
 export type { Command } from './command';
 
@@ -27,7 +28,8 @@ export const commands: Record<string, Command | LazyCommand> = {
   serve: {
     summary: 'run the backend service (HTTP + WebSocket API) on loopback',
     load: async () => (await import('../server/serve')).serveCommand
-  }
+  },
+  worker: workerCommand
 };
 
 async function commandOf(entry: Command | LazyCommand): Promise<Command> {

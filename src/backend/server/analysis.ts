@@ -12,6 +12,7 @@ import { UserError } from '../cli/errors';
 import { openRunner, type ModelArtifacts } from '../modelRunners';
 import { stageEta } from '../progressEta';
 import { ComputePool } from '../computePool';
+import { QueueSolver } from '../queue/queueSolver';
 import { selectBackend } from '../tfjsBackend';
 import { toFloat32, toLabels, type RawArray } from './arrays';
 import type { Executor, StageProgress } from './jobQueue';
@@ -62,18 +63,25 @@ export function stageFractions(
 }
 
 /**
- * A job's solves and probes on one worker thread per core. A solve can take minutes, so
- * cancelling does not wait for it: the batch or probe in flight fails at once, and close()
- * stops the threads mid-task.
+ * A job's solves and probes on one worker thread per core, or its solves on the workers of a
+ * queue. A solve can take minutes, so cancelling does not wait for it: the batch or probe in
+ * flight fails at once, close() stops the threads mid-task, and the queue's tasks are taken
+ * off it and stopped on the workers.
  */
-function cancellableWork(signal: AbortSignal): {
+function cancellableWork(
+  signal: AbortSignal,
+  queue: QueueSolver | null
+): {
   solveBatch: BatchSolver;
   trainProbe: ProbeTrainer;
   close(): Promise<void>;
 } {
   const pool = new ComputePool();
   const cancelled = new Promise<never>((_, reject) => {
-    const abort = () => reject(new AnalysisCancelledError());
+    const abort = () => {
+      reject(new AnalysisCancelledError());
+      void queue?.cancel().catch(() => undefined);
+    };
     if (signal.aborted) {
       abort();
     } else {
@@ -90,10 +98,14 @@ function cancellableWork(signal: AbortSignal): {
     return raced;
   };
   return {
-    solveBatch: (problems, options, warm) => cancellable(pool.solveBatch(problems, options, warm)),
+    solveBatch: (problems, options, warm) =>
+      cancellable((queue ?? pool).solveBatch(problems, options, warm)),
     trainProbe: (data, options, afterEpoch) =>
       cancellable(pool.trainProbe(data, options, afterEpoch)),
-    close: () => pool.close()
+    close: async () => {
+      await pool.close();
+      await queue?.close();
+    }
   };
 }
 
@@ -107,7 +119,9 @@ export function createExecutor(
   preference: string,
   toolVersion: string,
   uploads: UploadStore,
-  log: (message: string) => void
+  log: (message: string) => void,
+  /** serve's --queue: where jobs that name no queue send their solves (null: here). */
+  defaultQueue: string | null = null
 ): AnalysisExecutor {
   let backend: string | null = null;
 
@@ -161,7 +175,14 @@ export function createExecutor(
           };
     const source = request.model.source ?? request.name ?? 'uploaded model';
     const { runner, close } = await openRunner(await artifacts(request.model), source, backend);
-    const work = cancellableWork(signal);
+    const queueUrl = request.queue ?? defaultQueue;
+    const queue = queueUrl
+      ? await QueueSolver.open({ url: queueUrl, version: toolVersion, log }).catch(error => {
+          close();
+          throw error;
+        })
+      : null;
+    const work = cancellableWork(signal, queue);
     try {
       const fractions = stageFractions();
       const result = await analyze(

@@ -20,10 +20,11 @@ import { JobQueue } from './jobQueue';
 import { attachEvents } from './progress';
 import { ResultStore } from './resultStore';
 import { UploadStore } from './uploads';
+import { parseRedisUrl } from '../queue/redisUrl';
 
 export const SERVE_USAGE = `usage: layerwise serve [--port P] [--host 127.0.0.1] [--token-file F] [--data-dir D]
                       [--max-upload-mb M] [--max-stored-mb M] [--max-inflight-mb M]
-                      [--body-timeout-s S] [--backend B] [--allow-remote]
+                      [--body-timeout-s S] [--backend B] [--queue URL] [--allow-remote]
 
 Runs the Layerwise backend (HTTP + WebSocket API) on loopback. Every request needs the token:
 $LAYERWISE_TOKEN, else the first line of --token-file, else a random one printed once at
@@ -38,6 +39,9 @@ start. A token has at least 32 characters (e.g. \`openssl rand -hex 24\`).
   --body-timeout-s S   cut a request body that sends nothing for S seconds (default 60)
   --backend B          tfjs backend: auto, tensorflow-gpu, tensorflow, wasm, cpu
                        (default $LAYERWISE_BACKEND, else auto: the fastest available)
+  --queue URL          send the jobs' solves to \`layerwise worker\`s through Redis at URL,
+                       redis://[user:pass@]host:port (default $LAYERWISE_QUEUE; a job may name
+                       its own, the panel's setting; docs/scale-out.md)
   --allow-remote       allow a non-loopback --host (the token is then the only protection)`;
 
 export interface ServeOptions {
@@ -52,6 +56,8 @@ export interface ServeOptions {
   maxInFlightBytes: number;
   bodyIdleMs: number;
   backend: string;
+  /** Redis URL the jobs' solves go to (null: solved here). */
+  queue: string | null;
 }
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -91,6 +97,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
       'max-inflight-mb': { type: 'string' },
       'body-timeout-s': { type: 'string' },
       backend: { type: 'string' },
+      queue: { type: 'string' },
       'allow-remote': { type: 'boolean' }
     },
     SERVE_USAGE,
@@ -132,8 +139,21 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     bodyIdleMs:
       (optionalNumber(parsed, 'body-timeout-s', v => v > 0, 'a positive number of seconds') ?? 60) *
       1000,
-    backend: resolvePreference(typeof values.backend === 'string' ? values.backend : undefined, env)
+    backend: resolvePreference(
+      typeof values.backend === 'string' ? values.backend : undefined,
+      env
+    ),
+    queue: queueOf(values.queue, env)
   };
+}
+
+/** --queue, else $LAYERWISE_QUEUE (which keeps a password off the command line); checked now. */
+function queueOf(given: string | boolean | undefined, env: NodeJS.ProcessEnv): string | null {
+  const url = typeof given === 'string' ? given : env.LAYERWISE_QUEUE || null;
+  if (url !== null) {
+    parseRedisUrl(url);
+  }
+  return url;
 }
 
 /** The token from $LAYERWISE_TOKEN or --token-file; undefined when neither gives one. */
@@ -240,7 +260,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const version = toolVersion();
   const store = await ResultStore.open(options.dataDir, undefined, log);
   const { uploads, temporary } = await openUploads(options, store);
-  const executor = createExecutor(options.backend, version, uploads, log);
+  const executor = createExecutor(options.backend, version, uploads, log, options.queue);
   const queue = new JobQueue({ store, uploads, execute: executor.execute, log });
   const backoff = new AuthBackoff();
   const server = createServer(
