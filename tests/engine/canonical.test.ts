@@ -14,7 +14,9 @@ import { SolverOptions } from '../../src/protocol/options';
 import { referenceCanonical } from './lpReference';
 import { mlpGame, plantedGame, seededRandom } from './solverGames';
 
-const EXACT = SolverOptions.parse({ kind: 'exact' });
+// A generous time bound: these tests are about optima, and under mutation testing's
+// instrumentation the default bound (5 s at n <= 10) cuts solves short.
+const EXACT = SolverOptions.parse({ kind: 'exact', maxSeconds: 600 });
 const TAU_FACTOR = 0.05;
 
 const demoGames = (
