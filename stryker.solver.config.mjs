@@ -17,6 +17,7 @@ export default {
       'tests/engine/certificate.test.ts',
       // the canonical optimum, its alternatives and the tie-break (exact.ts, tieBreak.ts)
       'tests/engine/canonical.test.ts',
+      'tests/engine/tieBreak.test.ts',
       // the noise bound's reference and its degenerate case (objective.ts)
       'tests/engine/kappaReference.test.ts'
     ]
