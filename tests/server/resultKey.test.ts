@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { it } from 'node:test';
 import { CreateJobRequest, type CreateJobRequestInput } from '../../src/protocol/api';
-import { canonicalJson, resultKey } from '../../src/backend/server/resultKey';
+import { canonicalJson } from '../../src/backend/canonicalJson';
+import { resultKey } from '../../src/backend/server/resultKey';
 import { SCHEMA_VERSION } from '../../src/protocol/result';
 
 const id = (digit: string) => digit.repeat(64);

@@ -13,6 +13,7 @@ import {
   type SolveTask,
   type WireBasis
 } from '../../protocol/queueTask';
+import { canonicalJson } from '../canonicalJson';
 
 type Typed = Float64Array | Int32Array | Int8Array;
 
@@ -89,19 +90,6 @@ export function taskInputs(task: SolveTask): {
  */
 export function taskId(task: SolveTask): string {
   return createHash('sha256').update(canonicalJson(task)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) {
-    return `[${value.map(canonicalJson).join(',')}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 const termsToWire = (terms: DenseTerms) => ({ and: encode(terms.and), or: encode(terms.or) });
