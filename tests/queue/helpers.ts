@@ -2,12 +2,15 @@
  * A Redis of the tests' own (loopback, a free port, nothing saved) and real `layerwise worker`
  * processes (the CLI through tsx, as tests/cli/helpers.ts runs it).
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { QUEUE_NAME } from '../../src/protocol/queueTask';
 import { CLI, ROOT } from '../cli/helpers';
 
 export const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
@@ -227,3 +230,17 @@ export function demoSpec(
 }
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+
+/** No task of the queue on `port` waits, runs or is scheduled: a cancel took them all. */
+export async function assertQueueEmpty(port: number): Promise<void> {
+  const queue = new Queue(QUEUE_NAME, { connection: { host: '127.0.0.1', port } });
+  try {
+    const counts = await queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed');
+    assert.ok(
+      Object.values(counts).every(count => count === 0),
+      `left in the queue: ${JSON.stringify(counts)}`
+    );
+  } finally {
+    await queue.close();
+  }
+}

@@ -7,13 +7,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Queue } from 'bullmq';
 import { QueueSolver } from '../../src/backend/queue/queueSolver';
 import { SolverOptions } from '../../src/protocol/options';
-import { QUEUE_NAME } from '../../src/protocol/queueTask';
 import { AnalysisResult } from '../../src/protocol/result';
 import { runCli } from '../cli/helpers';
 import {
+  assertQueueEmpty,
   demoSpec,
   freePort,
   skipReason,
@@ -167,16 +166,7 @@ describe('layerwise analyze --queue with layerwise worker', { skip: skip ?? fals
     assert.notEqual(await analysis.exit(), 0);
     assert.match(analysis.log(), /the analysis was cancelled/);
     await a.waitFor(new RegExp(`task ${task} cancelled`), 10_000);
-    const queue = new Queue(QUEUE_NAME, { connection: { host: '127.0.0.1', port: redis.port } });
-    try {
-      const counts = await queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed');
-      assert.ok(
-        Object.values(counts).every(count => count === 0),
-        `left in the queue: ${JSON.stringify(counts)}`
-      );
-    } finally {
-      await queue.close();
-    }
+    await assertQueueEmpty(redis.port);
     assert.match(a.log(), new RegExp(`task ${task} cancelled`));
     assert.equal(solvedIn(a), 0, 'no task ran on after the cancel');
     await a.stop();

@@ -7,9 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Queue } from 'bullmq';
 import { apiRoutes } from '../../src/protocol/api';
-import { QUEUE_NAME } from '../../src/protocol/queueTask';
 import { AnalysisResult } from '../../src/protocol/result';
 import {
   Client,
@@ -19,7 +17,14 @@ import {
   uploadAll,
   type Backend
 } from '../server/helpers';
-import { skipReason, startRedis, startWorker, type TestRedis, type TestWorker } from './helpers';
+import {
+  assertQueueEmpty,
+  skipReason,
+  startRedis,
+  startWorker,
+  type TestRedis,
+  type TestWorker
+} from './helpers';
 
 const skip = skipReason();
 
@@ -82,15 +87,6 @@ describe('layerwise serve with a queue', { skip: skip ?? false }, () => {
     await client.json(apiRoutes.cancelJob(job.id), { method: 'POST' });
     assert.equal((await client.waitFor(job.id, 10_000)).state, 'cancelled');
     await worker.waitFor(new RegExp(`task ${task} cancelled`), 10_000);
-    const queue = new Queue(QUEUE_NAME, { connection: { host: '127.0.0.1', port: redis.port } });
-    try {
-      const counts = await queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed');
-      assert.ok(
-        Object.values(counts).every(count => count === 0),
-        `left in the queue: ${JSON.stringify(counts)}`
-      );
-    } finally {
-      await queue.close();
-    }
+    await assertQueueEmpty(redis.port);
   });
 });
