@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs on a fresh machine, idempotently: the Python virtual
 # environment, the npm packages, TensorFlow's native binding for tfjs-node (built against the
-# PyPI wheel, since its own download is blocked), the build, Debian's redis-server for the
-# queue tests, and with --with-browser the browser and packages the UI tests need. Finished
-# steps are remembered and skipped.
+# PyPI wheel, since its own download is blocked), the build, and with --with-browser what only
+# the tests need (Debian's chromium, poppler-utils and redis-server, the UI tests' packages).
+# Finished steps are remembered and skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -79,20 +79,15 @@ if ! done_already package "$key"; then
   mark_done package "$key"
 fi
 
-# The queue tests (tests/queue) run a Redis of their own on loopback.
-if ! command -v redis-server >/dev/null; then
-  step "installing Debian's redis-server for the queue tests"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-fi
-
 if [[ $with_browser == 1 ]]; then
-  # chromium runs the UI tests; poppler-utils (pdffonts, pdftoppm) checks their PDF exports.
+  # What only the tests need: chromium runs the UI tests, poppler-utils (pdffonts, pdftoppm)
+  # checks their PDF exports, and the queue tests (tests/queue) run a Redis of their own.
   missing=()
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   command -v pdffonts >/dev/null || missing+=(poppler-utils)
+  command -v redis-server >/dev/null || missing+=(redis-server)
   if ((${#missing[@]} > 0)); then
-    step "installing Debian's ${missing[*]} for the UI tests"
+    step "installing Debian's ${missing[*]} for the tests"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi

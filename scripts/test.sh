@@ -21,7 +21,7 @@ npx tsc -p tsconfig.check.json
 npx tsc -p tsconfig.json --noEmit
 
 section "engine, CLI and backend tests"
-# setup.sh installed redis-server: the queue tests must run here, not skip.
+# setup.sh --with-browser installed redis-server: the queue tests must run here, not skip.
 LAYERWISE_REQUIRE_REDIS=1 npm test
 
 section "Python tests"

@@ -24,9 +24,9 @@ export function skipReason(): string | null {
     return null;
   }
   if (process.env.LAYERWISE_REQUIRE_REDIS === '1') {
-    throw new Error('redis-server is missing; scripts/setup.sh installs it');
+    throw new Error('redis-server is missing; scripts/setup.sh --with-browser installs it');
   }
-  const reason = 'redis-server is not installed (scripts/setup.sh installs it)';
+  const reason = 'redis-server is not installed (scripts/setup.sh --with-browser installs it)';
   console.error(`tests/queue skipped: ${reason}`);
   return reason;
 }
