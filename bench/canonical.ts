@@ -9,6 +9,7 @@
 import { solveExact, type ExactSolution } from '../src/engine/solver/exact';
 import { SolverOptions } from '../src/protocol/options';
 import { demoGames } from './demoGames';
+import { runAlone } from './runAlone';
 
 const SAMPLES = Number(process.env.LAYERWISE_BENCH_CANONICAL_SAMPLES ?? 10);
 const TAU_FACTOR = 0.05;
@@ -110,11 +111,5 @@ export async function benchCanonical(): Promise<string> {
 }
 
 if (require.main === module) {
-  benchCanonical().then(
-    text => console.log(text),
-    error => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    }
-  );
+  runAlone(benchCanonical());
 }

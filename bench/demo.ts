@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { defaultComputeThreads } from '../src/backend/computePool';
 import { nativeBindingPath } from '../src/backend/tfjsBackend';
 import { AnalysisResult } from '../src/protocol/result';
+import { runAlone } from './runAlone';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'src', 'backend', 'cli', 'index.ts');
@@ -119,11 +120,5 @@ export async function benchDemo(): Promise<string> {
 }
 
 if (require.main === module) {
-  benchDemo().then(
-    text => console.log(text),
-    error => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    }
-  );
+  runAlone(benchDemo());
 }

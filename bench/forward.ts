@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
 import { selectBackend, type BackendKind } from '../src/backend/tfjsBackend';
 import { WasmPoolRunner } from '../src/backend/wasmPoolRunner';
+import { runAlone } from './runAlone';
 
 interface Workload {
   name: string;
@@ -215,10 +216,5 @@ export async function benchForward(): Promise<string> {
 }
 
 if (require.main === module) {
-  benchForward()
-    .then(section => console.log(section))
-    .catch(error => {
-      console.error(error);
-      process.exit(1);
-    });
+  runAlone(benchForward());
 }

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy, toFloat32 } from '../src/backend/npy';
 import { loadOnnxRunner, type OnnxRunner } from '../src/backend/onnxRunner';
+import { runAlone } from './runAlone';
 
 const THREADS = 2;
 const BATCH = 256;
@@ -110,10 +111,5 @@ export async function benchOnnx(): Promise<string> {
 }
 
 if (require.main === module) {
-  benchOnnx()
-    .then(section => console.log(section))
-    .catch(error => {
-      console.error(error);
-      process.exit(1);
-    });
+  runAlone(benchOnnx());
 }

@@ -17,6 +17,7 @@ import {
 } from '../src/engine/probeFitters';
 import { normalGenerator, permutation, uniformGenerator } from '../src/engine/random';
 import { selectBackend } from '../src/backend/tfjsBackend';
+import { runAlone } from './runAlone';
 
 /** The demo's probe data: 1,437 training and 360 held-out rows, 10 classes. */
 const TRAIN_ROWS = 1437;
@@ -113,10 +114,5 @@ export async function benchProbes(): Promise<string> {
 }
 
 if (require.main === module) {
-  benchProbes()
-    .then(section => console.log(section))
-    .catch(error => {
-      console.error(error);
-      process.exit(1);
-    });
+  runAlone(benchProbes());
 }

@@ -19,6 +19,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { AnalysisResult } from '../src/protocol/result';
 import { startRedis, startWorker, type TestWorker } from '../tests/queue/helpers';
 import { defaultBackends } from './demo';
+import { runAlone } from './runAlone';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'src', 'backend', 'cli', 'index.ts');
@@ -156,11 +157,5 @@ export async function benchQueue(): Promise<string> {
 }
 
 if (require.main === module) {
-  benchQueue().then(
-    text => console.log(text),
-    error => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    }
-  );
+  runAlone(benchQueue());
 }

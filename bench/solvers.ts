@@ -10,6 +10,7 @@ import { SolverOptions } from '../src/protocol/options';
 import { kappaOf } from '../src/engine/solver/objective';
 import { referenceOptimum } from '../tests/engine/lpReference';
 import { mlpGame, mlpLayerGames, plantedGame } from '../tests/engine/solverGames';
+import { runAlone } from './runAlone';
 
 const EXACT = SolverOptions.parse({ kind: 'exact' });
 const LAB_SGD = SolverOptions.parse({ kind: 'lab-sgd' });
@@ -256,10 +257,5 @@ export async function benchSolvers(sizes: number[] = [8, 10, 12, 14]): Promise<s
 
 if (require.main === module) {
   const sizes = process.argv.slice(2).map(Number);
-  benchSolvers(sizes.length > 0 ? sizes : undefined)
-    .then(text => console.log(text))
-    .catch(error => {
-      console.error(error);
-      process.exit(1);
-    });
+  runAlone(benchSolvers(sizes.length > 0 ? sizes : undefined));
 }
