@@ -15,9 +15,14 @@ export default {
       'tests/engine/moebius.test.ts',
       'tests/engine/andOr.test.ts',
       'tests/engine/certificate.test.ts',
-      // the canonical optimum, its alternatives and the tie-break (exact.ts, tieBreak.ts)
+      // the canonical optimum, its alternatives and the tie-break (exact.ts, tieBreak.ts), on
+      // small games; canonicalDemoGames.test.ts (20 s a run) is left to npm test
       'tests/engine/canonical.test.ts',
       'tests/engine/tieBreak.test.ts',
+      // exact.ts's bounds and stats, lab-sgd step by step, the shared conventions
+      'tests/engine/exactSettings.test.ts',
+      'tests/engine/labSgd.test.ts',
+      'tests/engine/objective.test.ts',
       // the noise bound's reference and its degenerate case (objective.ts)
       'tests/engine/kappaReference.test.ts'
     ]
