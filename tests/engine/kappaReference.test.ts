@@ -23,6 +23,8 @@ describe('kappa reference', () => {
     assert.equal(degenerateKappa(Float64Array.of(0, 3, -2, 0.6), 'endpoints'), null);
     assert.notEqual(degenerateKappa(Float64Array.of(0, 3, -2, 0.49), 'endpoints'), null);
     assert.equal(degenerateKappa(Float64Array.of(2, 2, 2, 2), 'endpoints'), null);
+    // exactly 10% of the range is not below it
+    assert.equal(degenerateKappa(Float64Array.of(0, 3, -2, 0.5), 'endpoints'), null);
   });
 
   it('analyze warns with the sample, the layer and the share', async () => {

@@ -34,6 +34,14 @@ export function defaultMaxSeconds(n: number): number {
   return Math.max(5, 20 * 2 ** (n - 12));
 }
 
+/** The work bound: maxPivots where set, else max(maxRounds * 2^n, MIN_PIVOTS) pivots. */
+export function maxPivotsOf(
+  settings: Pick<ExactSettings, 'maxRounds' | 'maxPivots'>,
+  size: number
+): number {
+  return settings.maxPivots ?? Math.max(settings.maxRounds * size, MIN_PIVOTS);
+}
+
 export interface ExactSettings {
   kappaFactor: number;
   kappaReference: KappaReference;
@@ -178,7 +186,7 @@ export function solveExact(
     kappaScaled,
     secondCost,
     {
-      maxPivots: settings.maxPivots ?? Math.max(settings.maxRounds * size, MIN_PIVOTS),
+      maxPivots: maxPivotsOf(settings, size),
       deadline
     },
     start,

@@ -1,0 +1,107 @@
+/**
+ * `exact`'s bookkeeping around the simplex (solver/exact.ts): its bounds, what its stats and
+ * report say, the tie-break switched off, and the fallbacks of a solve cut short. The optimum
+ * itself is checked in canonical.test.ts and andOr.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defaultMaxSeconds, maxPivotsOf, solveExact } from '../../src/engine/solver/exact';
+import { harsanyiOnly, kappaOf } from '../../src/engine/solver/objective';
+import { SolverOptions } from '../../src/protocol/options';
+import { mlpGame } from './solverGames';
+
+const EXACT = SolverOptions.parse({ kind: 'exact', maxSeconds: 600 });
+
+describe('exact: bounds, stats and fallbacks', () => {
+  it('bounds the time at 20 s for n = 12, twice that per variable more, and 5 s at least', () => {
+    assert.deepEqual([8, 10, 11, 12, 13, 14].map(defaultMaxSeconds), [5, 5, 10, 20, 40, 80]);
+  });
+
+  it('bounds the work at maxRounds x 2^n pivots, 50,000 at least, or at maxPivots', () => {
+    assert.equal(maxPivotsOf({ maxRounds: 8 }, 1024), 50_000);
+    assert.equal(maxPivotsOf({ maxRounds: 100 }, 1024), 102_400);
+    assert.equal(maxPivotsOf({ maxRounds: 100, maxPivots: 7 }, 1024), 7);
+  });
+
+  it('solves a constant game without pivots: the constant alone', () => {
+    const solution = solveExact(new Float64Array(16).fill(2.5), EXACT);
+    assert.equal(solution.and[0], 2.5);
+    assert.equal(solution.report.objective, 0);
+    assert.equal(solution.report.iterations, 0);
+    assert.deepEqual(
+      { ...solution.stats, lowerBound: undefined, upperBound: undefined },
+      {
+        pivots: 0,
+        basisSize: 1,
+        warm: false,
+        converged: true,
+        alternativePivots: 0,
+        alternativesSolvedAfresh: 0,
+        lowerBound: undefined,
+        upperBound: undefined
+      }
+    );
+  });
+
+  it('reports its own time in seconds', () => {
+    const values = mlpGame(6, 2);
+    const started = performance.now();
+    const solution = solveExact(values, EXACT);
+    const elapsed = (performance.now() - started) / 1000;
+    assert.ok(solution.report.seconds > 0 && solution.report.seconds <= elapsed);
+  });
+
+  it('counts a solve as converged when its certified gap is within tolerance x objective', () => {
+    // cut short after 40 pivots: gap and objective are those of a fixed point of the path
+    const values = mlpGame(6, 3);
+    const cut = solveExact(values, { ...EXACT, maxPivots: 40 });
+    const share = cut.report.gap! / cut.report.objective;
+    assert.ok(share > 0.1 && share < 1, `gap ${share} of the objective`);
+    const loose = solveExact(values, { ...EXACT, maxPivots: 40, tolerance: 1.5 * share });
+    const tight = solveExact(values, { ...EXACT, maxPivots: 40, tolerance: 0.5 * share });
+    assert.equal(loose.report.gap, cut.report.gap);
+    assert.equal(loose.stats.converged, true);
+    assert.equal(tight.stats.converged, false);
+  });
+
+  it('falls back to the Harsanyi transform when the cut-short point costs more', () => {
+    const values = mlpGame(6, 3);
+    const harsanyi = harsanyiOnly(values);
+    // measured: after 10 pivots the repaired point costs more than the Harsanyi transform
+    const cut = solveExact(values, { ...EXACT, maxPivots: 10 });
+    assert.deepEqual(Array.from(cut.and), Array.from(harsanyi.and));
+    assert.ok(cut.or.every(x => x === 0));
+    for (const pivots of [5, 20, 40]) {
+      const other = solveExact(values, { ...EXACT, maxPivots: pivots });
+      assert.ok(other.report.objective <= harsanyi.report.objective);
+    }
+  });
+
+  it('returns its basis with the problem it is optimal for, in the caller units', () => {
+    const values = mlpGame(6, 4).map(x => 3 * x + 7);
+    const solution = solveExact(values, EXACT);
+    const basis = solution.basis!;
+    assert.equal(solution.stats.basisSize, basis.terms.length);
+    assert.ok(basis.terms.length > 1);
+    basis.values.forEach((value, mask) => assert.ok(Math.abs(value - values[mask]) < 1e-12));
+    assert.ok(Math.abs(basis.kappa - kappaOf(values, EXACT.kappaFactor)) < 1e-12);
+  });
+
+  it('without the tie-break, reaches an optimum of the same cost and no alternatives', () => {
+    const values = mlpGame(6, 5);
+    const canonical = solveExact(values, EXACT);
+    const plain = solveExact(values, { ...EXACT, tieBreak: 'none' });
+    assert.ok(plain.stats.converged);
+    assert.ok(Math.abs(plain.report.objective - canonical.report.objective) < 1e-9);
+    assert.equal(canonical.alternatives?.length, EXACT.alternatives);
+    assert.deepEqual(plain.alternatives, []);
+  });
+
+  it('solves the alternatives only for the canonical variant', () => {
+    const values = mlpGame(6, 5);
+    const other = solveExact(values, EXACT, undefined, 2);
+    assert.ok(other.stats.converged);
+    assert.deepEqual(other.alternatives, []);
+    assert.equal(other.stats.alternativePivots, 0);
+  });
+});
