@@ -8,11 +8,12 @@
  * $LAYERWISE_PYTHON (default .venv/bin/python).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy, toFloat32 } from '../src/backend/npy';
 import { loadOnnxRunner, type OnnxRunner } from '../src/backend/onnxRunner';
+import { python } from './python';
 import { runAlone } from './runAlone';
 
 const THREADS = 2;
@@ -20,11 +21,6 @@ const BATCH = 256;
 /** Each case is timed this long after a warm-up pass. */
 const TIME_PER_CASE_S = 3;
 const TAPS = ['layer1', 'layer2', 'layer3'];
-
-function python(): string {
-  const venv = join(__dirname, '..', '.venv', 'bin', 'python');
-  return process.env.LAYERWISE_PYTHON ?? (existsSync(venv) ? venv : 'python3');
-}
 
 async function throughput(runner: OnnxRunner, inputs: Float32Array, layers: string[]) {
   const first = await runner.run(inputs, BATCH, layers);

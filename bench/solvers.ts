@@ -4,12 +4,15 @@
  * process.
  * Run alone: `npx tsx bench/solvers.ts [n ...]` (default 8 10 12 14).
  */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { solveAndOr } from '../src/engine/andOr';
 import { solveExact } from '../src/engine/solver/exact';
 import { SolverOptions } from '../src/protocol/options';
 import { kappaOf } from '../src/engine/solver/objective';
 import { referenceOptimum } from '../tests/engine/lpReference';
 import { mlpGame, mlpLayerGames, plantedGame } from '../tests/engine/solverGames';
+import { python } from './python';
 import { runAlone } from './runAlone';
 
 const EXACT = SolverOptions.parse({ kind: 'exact' });
@@ -27,6 +30,9 @@ const MLP_CAP_FROM = 12;
 const MLP_PIVOT_CAP = 3000;
 const MLP_UP_TO = 14;
 const WARM_UP_TO = 10;
+/** The wine data has 13 features; above this n only the breast-cancer games could be made. */
+const TABULAR_UP_TO = 12;
+const TABULAR_KINDS = ['breast-cancer MLP', 'wine MLP'];
 /** HiGHS gets the LP as its dense matrix (about 4^n nonzeros): beyond this n it takes minutes. */
 const HIGHS_UP_TO = 10;
 
@@ -50,10 +56,42 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : 0.5 * (sorted[middle - 1] + sorted[middle]);
 }
 
+const tabular = new Map<number, Map<string, Float64Array[]>>();
+
+/** Games of MLPs trained here on scikit-learn's bundled data (bench/tabular_games.py), by kind. */
+function tabularGames(n: number): Map<string, Float64Array[]> {
+  if (!tabular.has(n)) {
+    const script = join(__dirname, 'tabular_games.py');
+    const output = execFileSync(python(), [script, String(n), String(PROBLEMS_PER_GAME)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit']
+    });
+    const byKind = new Map<string, Float64Array[]>();
+    for (const game of (JSON.parse(output) as { games: { dataset: string; values: number[] }[] })
+      .games) {
+      const kind = `${game.dataset} MLP`;
+      byKind.set(kind, [...(byKind.get(kind) ?? []), Float64Array.from(game.values)]);
+    }
+    tabular.set(n, byKind);
+  }
+  return tabular.get(n)!;
+}
+
 function gameOf(kind: string, n: number, seed: number): Float64Array {
+  if (TABULAR_KINDS.includes(kind)) {
+    return tabularGames(n).get(kind)![seed - 1];
+  }
   return kind === 'planted'
     ? plantedGame(n, { andTerms: 8, orTerms: 6, noise: 0.02, seed }).values
     : mlpGame(n, seed);
+}
+
+function kindsAt(n: number): string[] {
+  return [
+    'planted',
+    ...(n <= MLP_UP_TO ? ['mlp'] : []),
+    ...(n <= TABULAR_UP_TO ? TABULAR_KINDS : [])
+  ];
 }
 
 async function benchGame(n: number, kind: string): Promise<Row> {
@@ -164,7 +202,7 @@ export async function benchSolvers(sizes: number[] = [8, 10, 12, 14]): Promise<s
   await solveAndOr(warmUp, { ...LAB_SGD, steps: 200 });
   const rows: Row[] = [];
   for (const n of sizes) {
-    for (const kind of n <= MLP_UP_TO ? ['planted', 'mlp'] : ['planted']) {
+    for (const kind of kindsAt(n)) {
       rows.push(await benchGame(n, kind));
     }
   }
@@ -174,7 +212,10 @@ export async function benchSolvers(sizes: number[] = [8, 10, 12, 14]): Promise<s
     `Medians over ${PROBLEMS_PER_GAME} problems per row, one core, both solvers timed in the ` +
       'same process. Games: `planted` = 8 AND + 6 OR terms of orders 1-4 plus uniform noise ' +
       '0.02 (sparse, like the games of trained networks in the paper); `mlp` = masked log-odds ' +
-      'of a random untrained 2-hidden-layer tanh MLP (dense: hundreds of terms at the optimum). ' +
+      'of a random untrained 2-hidden-layer tanh MLP (dense: hundreds of terms at the optimum); ' +
+      '`breast-cancer MLP`, `wine MLP` = log-odds of the predicted class of an MLP (32-32) trained ' +
+      "here on the first n features of scikit-learn's bundled data, for held-out rows, absent " +
+      'features at their training mean (bench/tabular_games.py). ' +
       `kappa factor ${EXACT.kappaFactor}; exact tolerance ${EXACT.tolerance}` +
       `${MLP_CAP_FROM <= MLP_UP_TO ? `, capped at ${MLP_PIVOT_CAP} pivots on mlp games from n = ${MLP_CAP_FROM}` : ''}; ` +
       `lab-sgd lr0 ${LAB_SGD.lr0}, momentum ${LAB_SGD.momentum}, ${LAB_SGD.steps} steps` +
@@ -200,16 +241,16 @@ export async function benchSolvers(sizes: number[] = [8, 10, 12, 14]): Promise<s
   const atTwelve = rows.filter(row => row.n === 12);
   if (atTwelve.length > 0) {
     const verdict = (met: boolean) => (met ? '**met**' : '**missed**');
-    const slowest = Math.max(...atTwelve.map(row => row.exactMs));
-    const leastSpeedUp = Math.min(...atTwelve.map(row => row.sgdMs / row.exactMs));
+    // issue 10: games of networks not in the repository, with a sane bound
+    const networks = atTwelve.filter(row => row.game !== 'planted');
+    const leastSpeedUp = Math.min(...networks.map(row => row.sgdMs / row.exactMs));
     const sgdNeverBetter = atTwelve.every(row => row.sgdObjective >= row.exactObjective);
     lines.push(
       '',
-      `Issue targets at n = 12 (medians above): exact under 50 ms per problem on one core: ` +
-        `${verdict(slowest < 50)} (${atTwelve.map(row => `${row.game} ${row.exactMs.toFixed(0)} ms`).join(', ')}); ` +
-        `at least 100x faster than lab-sgd: ${verdict(leastSpeedUp >= 100)} ` +
+      `Targets at n = 12 (medians above): on the networks' games, exact at least 10x faster ` +
+        `than lab-sgd: ${verdict(leastSpeedUp >= 10)} ` +
         `(${atTwelve.map(row => `${row.game} ${(row.sgdMs / row.exactMs).toFixed(1)}x`).join(', ')}); ` +
-        `lower objective than lab-sgd: ${verdict(sgdNeverBetter)}.`
+        `a lower objective than lab-sgd: ${verdict(sgdNeverBetter)}.`
     );
   }
   const highsSizes = sizes.filter(size => size <= HIGHS_UP_TO);
