@@ -163,6 +163,106 @@ def test_validate_fills_defaults_and_rejects_malformed_requests():
         assert err.value.code == "bad-request"
 
 
+EXPORT = {"type": "export", "requestId": "r"}
+REFUSALS = [
+    ({"type": "inspect"}, "`requestId` must be a non-empty string."),
+    ({"type": "inspect", "requestId": ""}, "`requestId` must be a non-empty string."),
+    ({"type": "inspect", "requestId": "r"}, "`cellSource` must be a string."),
+    (
+        {"type": "run", "requestId": "r"},
+        "Unknown request type 'run'; expected 'inspect' or 'export'.",
+    ),
+    ({**EXPORT, "model": ""}, "`model` must be a variable name or null."),
+    ({**EXPORT, "model": 3}, "`model` must be a variable name or null."),
+    ({**EXPORT, "arrays": ["x"]}, "`arrays` must map roles to {name, start?, count?}."),
+    (
+        {**EXPORT, "arrays": {"weird": {"name": "x"}}},
+        "Unknown array role 'weird'; expected one of samples, sampleLabels, trainInputs, "
+        "trainLabels.",
+    ),
+    ({**EXPORT, "arrays": {"samples": "x"}}, "`arrays.samples` must be {name, start?, count?}."),
+    (
+        {**EXPORT, "arrays": {"samples": {"start": 1}}},
+        "`arrays.samples` must be {name, start?, count?}.",
+    ),
+    (
+        {**EXPORT, "arrays": {"samples": {"name": "x", "start": -1}}},
+        "`arrays.samples.start` must be an integer >= 0.",
+    ),
+    (
+        {**EXPORT, "arrays": {"trainLabels": {"name": "y", "count": 0}}},
+        "`arrays.trainLabels.count` must be an integer >= 1.",
+    ),
+    (
+        {**EXPORT, "arrays": {"samples": {"name": "x", "count": True}}},
+        "`arrays.samples.count` must be an integer >= 1.",
+    ),
+    ({**EXPORT, "layers": "dense"}, "`layers` must be a list of layer names."),
+    ({**EXPORT, "layers": ["dense", ""]}, "`layers` must be a list of layer names."),
+    ({**EXPORT, "maxTrainRows": 0}, "`maxTrainRows` must be an integer >= 1."),
+    ({**EXPORT, "seed": -1}, "`seed` must be an integer >= 0."),
+    ({**EXPORT, "seed": 1.5}, "`seed` must be an integer >= 0."),
+    ({**EXPORT, "chunkBytes": 0}, "`chunkBytes` must be an integer >= 1."),
+    (["not", "an", "object"], "A request must be a JSON object."),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), REFUSALS)
+def test_each_malformed_request_is_refused_with_what_to_fix(data, message):
+    with pytest.raises(KernelPluginError) as err:
+        validate(data)
+    assert (err.value.code, err.value.message) == ("bad-request", message)
+
+
+def test_validate_accepts_the_least_values_and_caps_the_chunk_size():
+    request = validate(
+        {
+            **EXPORT,
+            "arrays": {
+                "samples": {"name": "x", "start": 0, "count": 1},
+                "trainLabels": {"name": "y"},
+            },
+            "layers": ["a", "b"],
+            "maxTrainRows": 1,
+            "seed": 0,
+            "chunkBytes": 10**12,
+        }
+    )
+    assert request == {
+        "type": "export",
+        "requestId": "r",
+        "model": None,
+        "arrays": {"samples": {"name": "x", "start": 0, "count": 1}, "trainLabels": {"name": "y"}},
+        "layers": ["a", "b"],
+        "maxTrainRows": 1,
+        "seed": 0,
+        "chunkBytes": 16 * 1024 * 1024,
+    }
+    assert validate({"type": "inspect", "requestId": "i", "cellSource": "", "x": 1}) == {
+        "type": "inspect",
+        "requestId": "i",
+        "cellSource": "",
+    }
+
+
+def test_a_refused_request_is_answered_under_its_own_id():
+    ((answer, _),) = talk({}, {"type": "inspect", "requestId": "q7"})
+    assert (answer["type"], answer["requestId"], answer["code"]) == ("error", "q7", "bad-request")
+    assert answer["message"] == "`cellSource` must be a string."
+
+
+def test_an_unexpected_failure_is_answered_as_internal_with_its_type():
+    def lost_namespace() -> dict:
+        raise RuntimeError("namespace gone")
+
+    comm = FakeComm()
+    LayerwiseComm(comm, lost_namespace)
+    comm.handler({"content": {"data": {"type": "inspect", "requestId": "e9", "cellSource": ""}}})
+    ((answer, _),) = comm.sent
+    assert (answer["type"], answer["requestId"], answer["code"]) == ("error", "e9", "internal")
+    assert answer["message"] == "RuntimeError: namespace gone"
+
+
 def test_malformed_message_gets_an_error_without_request_id():
     ((answer, buffers),) = talk({}, {"type": "inspect"})
     assert answer == {
