@@ -11,18 +11,13 @@ import { solveExact } from '../../src/engine/solver/exact';
 import { popcount } from '../../src/engine/subsets';
 import { SolverOptions, type SolverKind } from '../../src/protocol/options';
 import { referenceOptimum } from './lpReference';
-import { mlpGame, mlpLayerGames, plantedGame, seededRandom } from './solverGames';
+import { mlpGame, mlpLayerGames, plantedGame, uniformGame } from './solverGames';
 
 const EXACT = SolverOptions.parse({ kind: 'exact' });
 /** For tests of the optimum itself: instrumented code (npm run mutation) overruns the default bound. */
 const EXACT_UNBOUNDED = { ...EXACT, maxSeconds: 600 };
 /** Fewer steps than the recipe's 20,000 keep the suite fast; the checks hold for any count. */
 const LAB_SGD = SolverOptions.parse({ kind: 'lab-sgd', steps: 3000 });
-
-function uniformGame(n: number, seed: number): Float64Array {
-  const random = seededRandom(seed);
-  return Float64Array.from({ length: 1 << n }, () => 2 * random() - 1);
-}
 
 /** The games every check runs on: planted sparse, a random MLP's outputs, pure noise. */
 function games(n: number): [string, Float64Array][] {

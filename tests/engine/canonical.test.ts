@@ -7,14 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { solveExact } from '../../src/engine/solver/exact';
 import { tieBreakCost } from '../../src/engine/solver/tieBreak';
-import {
-  EXACT,
-  assertAlternatives,
-  assertCanonical,
-  largest,
-  uniformGame
-} from './canonicalChecks';
-import { mlpGame, plantedGame } from './solverGames';
+import { EXACT, assertAlternatives, assertCanonical, largest } from './canonicalChecks';
+import { mlpGame, plantedGame, uniformGame } from './solverGames';
 
 describe('exact: the canonical optimum against a two-stage LP (HiGHS)', () => {
   for (const n of [4, 6, 8]) {

@@ -9,17 +9,11 @@ import { kappaOf } from '../../src/engine/solver/objective';
 import { tieBreakCost } from '../../src/engine/solver/tieBreak';
 import { SolverOptions } from '../../src/protocol/options';
 import { referenceCanonical } from './lpReference';
-import { seededRandom } from './solverGames';
 
 // A generous time bound: these tests are about optima, and under mutation testing's
 // instrumentation the default bound (5 s at n <= 10) cuts solves short.
 export const EXACT = SolverOptions.parse({ kind: 'exact', maxSeconds: 600 });
 const TAU_FACTOR = 0.05;
-
-export function uniformGame(n: number, seed: number): Float64Array {
-  const random = seededRandom(seed);
-  return Float64Array.from({ length: 1 << n }, () => 2 * random() - 1);
-}
 
 type Dense = { and: ArrayLike<number>; or: ArrayLike<number> };
 

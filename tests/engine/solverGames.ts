@@ -161,3 +161,9 @@ export function mlpLayerGames(
 export function mlpGame(n: number, seed: number): Float64Array {
   return mlpLayerGames(n, seed).at(-1)!;
 }
+
+/** Pure noise: every v(T) uniform in [-1, 1] (dense, no structure to find). */
+export function uniformGame(n: number, seed: number): Float64Array {
+  const random = seededRandom(seed);
+  return Float64Array.from({ length: 1 << n }, () => 2 * random() - 1);
+}
