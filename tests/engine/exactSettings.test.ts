@@ -97,6 +97,25 @@ describe('exact: bounds, stats and fallbacks', () => {
     assert.deepEqual(plain.alternatives, []);
   });
 
+  it('refuses a warm start that is not dual feasible here, and solves cold', () => {
+    const values = mlpGame(6, 3);
+    const settings = { ...EXACT, alternatives: 0 };
+    const cold = solveExact(values, settings);
+    const otherHash = solveExact(values, settings, undefined, 1).basis!;
+    assert.ok(solveExact(values, settings, otherHash, 1).stats.warm, 'its own variant takes it');
+    // another tie-break's optimal basis, and one with a term's sign flipped
+    const flipped = {
+      ...otherHash,
+      termSigns: otherHash.termSigns.map((s, j) => (j === 1 ? -s : s))
+    };
+    for (const start of [otherHash, flipped]) {
+      const solution = solveExact(values, settings, start);
+      assert.equal(solution.stats.warm, false);
+      assert.deepEqual(Array.from(solution.and), Array.from(cold.and));
+      assert.deepEqual(Array.from(solution.or), Array.from(cold.or));
+    }
+  });
+
   it('solves the alternatives only for the canonical variant', () => {
     const values = mlpGame(6, 5);
     const other = solveExact(values, EXACT, undefined, 2);
