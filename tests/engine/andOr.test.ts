@@ -11,7 +11,7 @@ import { solveExact } from '../../src/engine/solver/exact';
 import { popcount } from '../../src/engine/subsets';
 import { SolverOptions, type SolverKind } from '../../src/protocol/options';
 import { referenceOptimum } from './lpReference';
-import { mlpGame, mlpLayerGames, plantedGame, uniformGame } from './solverGames';
+import { bruteForceFit, mlpGame, mlpLayerGames, plantedGame, uniformGame } from './solverGames';
 
 const EXACT = SolverOptions.parse({ kind: 'exact' });
 /** For tests of the optimum itself: instrumented code (npm run mutation) overruns the default bound. */
@@ -26,15 +26,6 @@ function games(n: number): [string, Float64Array][] {
     ['mlp', mlpGame(n, 10 + n)],
     ['uniform', uniformGame(n, 20 + n)]
   ];
-}
-
-/** sum_{S subset of T} and(S) + sum_{S meets T} or(S), by enumeration. */
-function bruteForceFit(solution: AndOrSolution, t: number): number {
-  let fit = 0;
-  for (let s = 0; s < solution.and.length; s++) {
-    fit += ((s & t) === s ? solution.and[s] : 0) + ((s & t) !== 0 ? solution.or[s] : 0);
-  }
-  return fit;
 }
 
 function factorial(m: number): number {

@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultMaxSeconds, maxPivotsOf, solveExact } from '../../src/engine/solver/exact';
 import { harsanyiOnly, kappaOf } from '../../src/engine/solver/objective';
-import { SolverOptions } from '../../src/protocol/options';
+import { EXACT } from './canonicalChecks';
 import { mlpGame } from './solverGames';
-
-const EXACT = SolverOptions.parse({ kind: 'exact', maxSeconds: 600 });
 
 describe('exact: bounds, stats and fallbacks', () => {
   it('bounds the time at 20 s for n = 12, twice that per variable more, and 5 s at least', () => {

@@ -167,3 +167,15 @@ export function uniformGame(n: number, seed: number): Float64Array {
   const random = seededRandom(seed);
   return Float64Array.from({ length: 1 << n }, () => 2 * random() - 1);
 }
+
+/** sum_{S subset of T} and(S) + sum_{S meets T} or(S), by enumeration (no transform). */
+export function bruteForceFit(
+  terms: { and: ArrayLike<number>; or: ArrayLike<number> },
+  t: number
+): number {
+  let fit = 0;
+  for (let s = 0; s < terms.and.length; s++) {
+    fit += ((s & t) === s ? terms.and[s] : 0) + ((s & t) !== 0 ? terms.or[s] : 0);
+  }
+  return fit;
+}
