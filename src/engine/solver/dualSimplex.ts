@@ -879,16 +879,27 @@ export function dualSimplex(
    * The primal simplex over the optimal face for the tie-break costs in cost2, from the
    * current optimal basis of the target problem: only the second component of the costs
    * changed, so the basis stays primal feasible and optimal for the first; a column enters
-   * while its first reduced cost is zero and its second negative. After each pivot the point
-   * and duals are recomputed from K^-1. Returns the pivots taken, or -1 where it gave up.
+   * while its first reduced cost is zero and its second negative. The point follows each
+   * pivot's edge; the first duals need no update (the entering column's first reduced cost is
+   * zero, so they still price every basic column), the second ones are recomputed from K^-1.
+   * Everything is recomputed as often as on the path and when it drifts. Returns the pivots
+   * taken, or -1 where it gave up.
    */
   const reoptimize = (maxPivots: number): number => {
+    if (!refresh(false)) {
+      return -1;
+    }
+    let sinceRefresh = 0;
     for (let taken = 0; taken <= maxPivots; taken++) {
       if (limits.deadline !== undefined && performance.now() > limits.deadline) {
         return -1;
       }
-      // refactored as often as on the path: a refactor is O(k^3), the recomputation O(k^2)
-      if (!refresh(taken > 0 && taken % Math.max(REFRESH_EVERY, 8 * terms.length) === 0)) {
+      if (sinceRefresh >= Math.max(REFRESH_EVERY, 8 * terms.length)) {
+        if (!refresh()) {
+          return -1;
+        }
+        sinceRefresh = 0;
+      } else if (taken > 0 && drift() > DRIFT_LIMIT && !refresh(false)) {
         return -1;
       }
       const k = terms.length;
@@ -993,6 +1004,10 @@ export function dualSimplex(
         }
         inverse.solveTransposed(rowOfLeaving, u);
       }
+      addScaled(baseFit, rho, step);
+      for (let j = 0; j < k; j++) {
+        base[j] += step * edge[j];
+      }
       if (leavingTerm < 0 && leavingRow < 0) {
         // the entering row's noise crossed its box: it stays tight, on the other side
         tight.signs[enteringTight] = -tight.signs[enteringTight];
@@ -1006,9 +1021,11 @@ export function dualSimplex(
         }
         terms.push(enteringTerm, enteringSign);
         tight.push(leavingRow, leavingSide);
+        base[k] = step;
       } else if (enteringTight < 0) {
         inverse.replaceColumn(leavingTerm, w);
         terms.replace(leavingTerm, enteringTerm, enteringSign);
+        base[leavingTerm] = step;
       } else if (leavingRow >= 0) {
         inverse.replaceRow(enteringTight, u);
         tight.replace(enteringTight, leavingRow, leavingSide);
@@ -1016,7 +1033,13 @@ export function dualSimplex(
         inverse.shrink(leavingTerm, enteringTight);
         terms.remove(leavingTerm);
         tight.remove(enteringTight);
+        base[leavingTerm] = base[k - 1];
       }
+      for (let j = 0; j < terms.length; j++) {
+        work[j] = cost2[terms.ids[j]];
+      }
+      pricesOf(y2, andPrice2, orPrice2);
+      sinceRefresh++;
     }
     return -1;
   };
