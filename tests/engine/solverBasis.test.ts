@@ -115,11 +115,11 @@ describe('the dual simplex basis inverse', () => {
     }
   });
 
-  it('updates a lone row left over by the paired passes, and refuses a singular growth', () => {
+  it('updates the one other row that changes, and refuses a singular growth', () => {
     const matrix = randomMatrix(5, random);
     const inverse = factored(matrix);
     // the new column 1 is K w with w nonzero only at rows 0 and 1: row 0 is the one other
-    // row of the inverse that changes, and it has no partner in its pass
+    // row of the inverse that changes
     const w = Float64Array.of(0.5, 2, 0, 0, 0);
     const column = matrix.map(row => row.reduce((sum, value, j) => sum + value * w[j], 0));
     inverse.replaceColumn(1, w);

@@ -3,18 +3,25 @@
  * entries 0/+-1), kept up to date in O(k^2) per pivot. Rows of the inverse follow the basic
  * terms' order, columns the tight rows' order; element (j, i) is at j * capacity + i.
  *
- * The O(k^2) loops take two rows of the inverse per pass, so each element of the vector they
- * share is loaded once for both: a pivot's time at n = 10 is about a third in these loops.
- * Each element's arithmetic is the same as row by row.
+ * The O(k^2) loops run in WebAssembly with SIMD (./wasm/linalg.wat), 4-8x faster than the
+ * same loops in JavaScript (bench/RESULTS.md); they take about a third of a pivot's time at
+ * n = 10 otherwise. The matrix lives in the kernels' memory, after it four vectors (the
+ * kernels' arguments, copied in and out: O(k) beside their O(k^2)) and the refactoring's
+ * k x 2k work matrix.
  */
+import { linalgKernels, type LinalgKernels } from './wasm/linalg';
+
+const SLOTS = 4;
+
 export class BasisInverse {
   size = 0;
-  private capacity: number;
-  private data: Float64Array;
+  private capacity = 0;
+  private kernels!: LinalgKernels;
+  private data = new Float64Array(0);
+  private slots: Float64Array[] = [];
 
   constructor(initialCapacity = 16) {
-    this.capacity = initialCapacity;
-    this.data = new Float64Array(initialCapacity * initialCapacity);
+    this.layout(initialCapacity);
   }
 
   get(j: number, i: number): number {
@@ -23,29 +30,10 @@ export class BasisInverse {
 
   /** x = K^-1 b (b over tight rows, x over basic terms). */
   solve(b: Float64Array, x: Float64Array): void {
-    const { size, capacity, data } = this;
-    let j = 0;
-    for (; j + 1 < size; j += 2) {
-      const row0 = j * capacity;
-      const row1 = row0 + capacity;
-      let total0 = 0;
-      let total1 = 0;
-      for (let i = 0; i < size; i++) {
-        const bi = b[i];
-        total0 += data[row0 + i] * bi;
-        total1 += data[row1 + i] * bi;
-      }
-      x[j] = total0;
-      x[j + 1] = total1;
-    }
-    if (j < size) {
-      let total = 0;
-      const row = j * capacity;
-      for (let i = 0; i < size; i++) {
-        total += data[row + i] * b[i];
-      }
-      x[j] = total;
-    }
+    const { size, capacity, slots } = this;
+    slots[0].set(b.subarray(0, size));
+    this.kernels.matvec(0, capacity, size, size, this.slot(0), this.slot(1));
+    x.set(slots[1].subarray(0, size));
   }
 
   /** x = K^-1 b for a b whose only nonzeros are b[at[t]] = value[t], t < count. */
@@ -63,33 +51,11 @@ export class BasisInverse {
 
   /** y = K^-T c (c over basic terms, y over tight rows). */
   solveTransposed(c: Float64Array, y: Float64Array): void {
-    const { size, capacity, data } = this;
-    y.fill(0, 0, size);
-    let pending = -1;
-    for (let j = 0; j < size; j++) {
-      if (c[j] === 0) {
-        continue;
-      }
-      if (pending < 0) {
-        pending = j;
-        continue;
-      }
-      const factor0 = c[pending];
-      const factor1 = c[j];
-      const row0 = pending * capacity;
-      const row1 = j * capacity;
-      for (let i = 0; i < size; i++) {
-        y[i] = y[i] + factor0 * data[row0 + i] + factor1 * data[row1 + i];
-      }
-      pending = -1;
-    }
-    if (pending >= 0) {
-      const factor = c[pending];
-      const row = pending * capacity;
-      for (let i = 0; i < size; i++) {
-        y[i] += factor * data[row + i];
-      }
-    }
+    const { size, capacity, slots } = this;
+    slots[0].set(c.subarray(0, size));
+    slots[1].fill(0, 0, size);
+    this.kernels.addRows(0, capacity, size, size, this.slot(0), this.slot(1));
+    y.set(slots[1].subarray(0, size));
   }
 
   /** Row j of K^-1 (over tight rows) into out. */
@@ -109,32 +75,17 @@ export class BasisInverse {
     }
     const k = this.size;
     this.reserve(k + 1);
-    const { capacity, data } = this;
-    let j = 0;
-    for (; j + 1 < k; j += 2) {
-      const scaled0 = w[j] / schur;
-      const scaled1 = w[j + 1] / schur;
-      const row0 = j * capacity;
-      const row1 = row0 + capacity;
-      for (let i = 0; i < k; i++) {
-        const ui = u[i];
-        data[row0 + i] += scaled0 * ui;
-        data[row1 + i] += scaled1 * ui;
-      }
-      data[row0 + k] = -scaled0;
-      data[row1 + k] = -scaled1;
+    const { capacity, data, slots } = this;
+    const scaled = slots[0];
+    for (let j = 0; j < k; j++) {
+      scaled[j] = w[j] / schur;
     }
-    if (j < k) {
-      const scaled = w[j] / schur;
-      const row = j * capacity;
-      for (let i = 0; i < k; i++) {
-        data[row + i] += scaled * u[i];
-      }
-      data[row + k] = -scaled;
-    }
+    slots[1].set(u.subarray(0, k));
+    this.kernels.rank1(0, capacity, k, k, this.slot(0), this.slot(1));
     const last = k * capacity;
-    for (let i = 0; i < k; i++) {
-      data[last + i] = -u[i] / schur;
+    for (let j = 0; j < k; j++) {
+      data[j * capacity + k] = -scaled[j];
+      data[last + j] = -u[j] / schur;
     }
     data[last + k] = 1 / schur;
     this.size = k + 1;
@@ -143,41 +94,32 @@ export class BasisInverse {
 
   /** Basic term j0 is replaced by a term with column a (over tight rows); w = K^-1 a. */
   replaceColumn(j0: number, w: Float64Array): void {
-    const { size, capacity, data } = this;
+    const { size, capacity, data, slots } = this;
     const pivotRow = j0 * capacity;
     const pivot = w[j0];
     for (let i = 0; i < size; i++) {
       data[pivotRow + i] /= pivot;
     }
-    this.subtractMultiples(j0, j => w[j]);
+    const factors = slots[0];
+    for (let j = 0; j < size; j++) {
+      factors[j] = -w[j];
+    }
+    factors[j0] = 0;
+    this.kernels.rank1(0, capacity, size, size, this.slot(0), 8 * pivotRow);
   }
 
   /** Tight row i0 is replaced by a row b (over basic terms); u = b^T K^-1. */
   replaceRow(i0: number, u: Float64Array): void {
-    const { size, capacity, data } = this;
+    const { size, capacity, data, slots } = this;
     const pivot = u[i0];
-    // column i0 is overwritten after each pass, so the passes need not skip it
-    let j = 0;
-    for (; j + 1 < size; j += 2) {
-      const row0 = j * capacity;
-      const row1 = row0 + capacity;
-      const scaled0 = data[row0 + i0] / pivot;
-      const scaled1 = data[row1 + i0] / pivot;
-      for (let i = 0; i < size; i++) {
-        const ui = u[i];
-        data[row0 + i] -= ui * scaled0;
-        data[row1 + i] -= ui * scaled1;
-      }
-      data[row0 + i0] = scaled0;
-      data[row1 + i0] = scaled1;
+    const factors = slots[0];
+    for (let j = 0; j < size; j++) {
+      factors[j] = -data[j * capacity + i0] / pivot;
     }
-    if (j < size) {
-      const row = j * capacity;
-      const scaled = data[row + i0] / pivot;
-      for (let i = 0; i < size; i++) {
-        data[row + i] -= u[i] * scaled;
-      }
-      data[row + i0] = scaled;
+    slots[1].set(u.subarray(0, size));
+    this.kernels.rank1(0, capacity, size, size, this.slot(0), this.slot(1));
+    for (let j = 0; j < size; j++) {
+      data[j * capacity + i0] = -factors[j];
     }
   }
 
@@ -186,9 +128,14 @@ export class BasisInverse {
    * the last row move into the freed positions, as the caller's lists must do too.
    */
   shrink(j0: number, i0: number): void {
-    const { size, capacity, data } = this;
+    const { size, capacity, data, slots } = this;
     const pivot = data[j0 * capacity + i0];
-    this.subtractMultiples(j0, j => data[j * capacity + i0] / pivot);
+    const factors = slots[0];
+    for (let j = 0; j < size; j++) {
+      factors[j] = -data[j * capacity + i0] / pivot;
+    }
+    factors[j0] = 0;
+    this.kernels.rank1(0, capacity, size, size, this.slot(0), 8 * j0 * capacity);
     const last = size - 1;
     if (j0 !== last) {
       data.copyWithin(j0 * capacity, last * capacity, last * capacity + size);
@@ -202,18 +149,23 @@ export class BasisInverse {
   }
 
   /**
-   * Inverts K from scratch (Gauss-Jordan, partial pivoting); entry(i, j) gives K(tight row
-   * i, basic term j). Returns false if K is numerically singular.
+   * Inverts K from scratch (Gauss-Jordan on [K | I], partial pivoting); entry(i, j) gives
+   * K(tight row i, basic term j). Returns false if K is numerically singular.
    */
   factor(k: number, entry: (i: number, j: number) => number, pivotTolerance: number): boolean {
+    this.reserve(k);
+    const { capacity, slots } = this;
     const width = 2 * k;
-    const work = new Float64Array(k * width);
+    const start = this.scratchStart();
+    const work = new Float64Array(this.kernels.memory.buffer, start, k * width);
+    work.fill(0);
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {
         work[i * width + j] = entry(i, j);
       }
       work[i * width + k + i] = 1;
     }
+    const factors = slots[0];
     for (let col = 0; col < k; col++) {
       let best = col;
       for (let r = col + 1; r < k; r++) {
@@ -236,71 +188,60 @@ export class BasisInverse {
         work[col * width + c] /= pivot;
       }
       for (let r = 0; r < k; r++) {
-        const factor = work[r * width + col];
-        if (r !== col && factor !== 0) {
-          for (let c = col; c < width; c++) {
-            work[r * width + c] -= factor * work[col * width + c];
-          }
-        }
+        factors[r] = -work[r * width + col];
       }
+      factors[col] = 0;
+      this.kernels.rank1(
+        start + 8 * col,
+        width,
+        k,
+        width - col,
+        this.slot(0),
+        start + 8 * (col * width + col)
+      );
     }
     // work's right half is (K^-1) with rows over basic terms and columns over tight rows
-    this.reserve(k);
     for (let j = 0; j < k; j++) {
-      for (let i = 0; i < k; i++) {
-        this.data[j * this.capacity + i] = work[j * width + k + i];
-      }
+      this.data.set(work.subarray(j * width + k, j * width + width), j * capacity);
     }
     this.size = k;
     return true;
   }
 
-  /**
-   * Row j -= factorOf(j) * row `pivot` for every row j but the pivot's own; factorOf(j) is read
-   * before row j changes. Rows with a zero factor are skipped, the others taken in pairs.
-   */
-  private subtractMultiples(pivot: number, factorOf: (j: number) => number): void {
-    const { size, capacity, data } = this;
-    const pivotRow = pivot * capacity;
-    let pending = -1;
-    let pendingFactor = 0;
-    for (let j = 0; j < size; j++) {
-      const factor = j === pivot ? 0 : factorOf(j);
-      if (factor === 0) {
-        continue;
-      }
-      if (pending < 0) {
-        pending = j;
-        pendingFactor = factor;
-        continue;
-      }
-      const row0 = pending * capacity;
-      const row1 = j * capacity;
-      for (let i = 0; i < size; i++) {
-        const p = data[pivotRow + i];
-        data[row0 + i] -= pendingFactor * p;
-        data[row1 + i] -= factor * p;
-      }
-      pending = -1;
-    }
-    if (pending >= 0) {
-      const row = pending * capacity;
-      for (let i = 0; i < size; i++) {
-        data[row + i] -= pendingFactor * data[pivotRow + i];
-      }
-    }
+  private slot(s: number): number {
+    return 8 * (this.capacity * this.capacity + s * this.capacity);
+  }
+
+  private scratchStart(): number {
+    return this.slot(SLOTS);
+  }
+
+  /** New kernels with memory for `capacity`, and the views on it; the contents are not kept. */
+  private layout(capacity: number): void {
+    this.capacity = capacity;
+    // the matrix, the slots and the refactoring's k x 2k work matrix
+    this.kernels = linalgKernels(8 * (3 * capacity * capacity + SLOTS * capacity));
+    const { buffer } = this.kernels.memory;
+    this.data = new Float64Array(buffer, 0, capacity * capacity);
+    this.slots = Array.from(
+      { length: SLOTS },
+      (_, s) => new Float64Array(buffer, this.slot(s), capacity)
+    );
   }
 
   private reserve(k: number): void {
     if (k <= this.capacity) {
       return;
     }
-    const capacity = Math.max(k, 2 * this.capacity);
-    const data = new Float64Array(capacity * capacity);
-    for (let j = 0; j < this.size; j++) {
-      data.set(this.data.subarray(j * this.capacity, j * this.capacity + this.size), j * capacity);
+    const { size, capacity, data } = this;
+    const kept = new Float64Array(size * size);
+    for (let j = 0; j < size; j++) {
+      kept.set(data.subarray(j * capacity, j * capacity + size), j * size);
     }
-    this.capacity = capacity;
-    this.data = data;
+    // an even stride keeps every row 16-byte aligned for the SIMD loads
+    this.layout(2 * Math.ceil(Math.max(k, 2 * capacity) / 2));
+    for (let j = 0; j < size; j++) {
+      this.data.set(kept.subarray(j * size, (j + 1) * size), j * this.capacity);
+    }
   }
 }
