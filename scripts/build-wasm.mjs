@@ -26,7 +26,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   let stale = 0;
   for (const file of readdirSync(DIR).filter(f => f.endsWith('.wat'))) {
     const name = file.slice(0, -4);
-    const text = moduleText(name, await compileWat(readFileSync(join(DIR, file), 'utf8'), file));
+    let base64;
+    try {
+      base64 = await compileWat(readFileSync(join(DIR, file), 'utf8'), file);
+    } catch (error) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    const text = moduleText(name, base64);
     const target = join(DIR, `${name}Wasm.ts`);
     if (check) {
       let current = '';

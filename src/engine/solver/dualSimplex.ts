@@ -25,6 +25,7 @@
  */
 import { BasisInverse } from './basisInverse';
 import { reconstructInto, supersetSumInPlace, zetaInPlace } from './kernels';
+import { ColumnScan } from './wasm/pivot';
 
 /**
  * A basis and the problem it is optimal for: terms (id = kind * 2^n + mask, kind 0 AND,
@@ -179,6 +180,8 @@ interface Entering {
 
 /** Everything the ratio test reads: the pivot row's products and the current duals. */
 interface RatioInputs {
+  /** The columns' products with the pivot row, prices and basic marks; the candidates. */
+  scan: ColumnScan;
   andAlpha: Float64Array;
   orAlpha: Float64Array;
   /** The pivot row over the rows (read on the tight rows). */
@@ -190,9 +193,7 @@ interface RatioInputs {
   y: Float64Array;
   y2: Float64Array;
   secondCost: Float64Array;
-  terms: IndexedList;
   tight: IndexedList;
-  candidates: Int32Array;
 }
 
 /**
@@ -201,43 +202,15 @@ interface RatioInputs {
  * (reduced cost side * (y, y2)), with lexicographic reduced costs: the least first
  * component, and among the ties the least second one. Ties are judged with Harris'
  * tolerance, and among the final ties the largest |alpha| is taken. Parts already basic are
- * skipped; the twin of a basic part is a candidate (the term changing sign). The first pass
- * keeps, in `candidates`, every candidate whose ratio was within the relaxed minimum so far
- * (a superset of the final ones, in order), so the later passes read only those.
+ * skipped; the twin of a basic part is a candidate (the term changing sign). The columns are
+ * scanned in WebAssembly (./wasm/pivot.wat): once for Harris' relaxed bound, once for the
+ * candidates within it; the few candidates are then read here.
  */
 function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void {
-  const { andAlpha, orAlpha, rho, andPrice, orPrice, y, terms, tight, candidates } = inputs;
-  const size = andAlpha.length;
-  const rowBase = 2 * size;
-  let limit = Infinity;
-  let count = 0;
-  for (let kind = 0; kind < 2; kind++) {
-    const alpha = kind === 0 ? andAlpha : orAlpha;
-    const price = kind === 0 ? andPrice : orPrice;
-    // the cheap test first: most columns fail it, and then nothing else of theirs is read
-    for (let mask = kind === 0 ? 1 : 3; mask < size; mask++) {
-      const a = direction * alpha[mask];
-      const magnitude = a < 0 ? -a : a;
-      if (magnitude <= PIVOT_TOLERANCE) {
-        continue;
-      }
-      const sign = a > 0 ? 1 : -1;
-      const reduced = 1 - sign * price[mask];
-      const slack = reduced > 0 ? reduced : 0;
-      if (slack / magnitude > limit || (kind === 1 && (mask & (mask - 1)) === 0)) {
-        continue;
-      }
-      const position = terms.at[kind * size + mask];
-      if (position >= 0 && terms.signs[position] === sign) {
-        continue;
-      }
-      candidates[count++] = kind * size + mask;
-      const bound = (slack + DUAL_TOLERANCE) / magnitude;
-      if (bound < limit) {
-        limit = bound;
-      }
-    }
-  }
+  const { scan, rho, y, tight } = inputs;
+  const { candidates } = scan;
+  const rowBase = 2 * inputs.andAlpha.length;
+  let limit = scan.relaxedBound(direction, DUAL_TOLERANCE);
   // A tight row's noise at +kappa keeps -y <= 0 and binds when direction * rho < 0; at
   // -kappa it binds when direction * rho > 0.
   for (let i = 0; i < tight.length; i++) {
@@ -248,29 +221,33 @@ function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void 
       continue;
     }
     const reduced = tight.signs[i] * y[row];
-    const slack = reduced > 0 ? reduced : 0;
-    if (slack / magnitude <= limit) {
+    const bound = ((reduced > 0 ? reduced : 0) + DUAL_TOLERANCE) / magnitude;
+    if (bound < limit) {
+      limit = bound;
+    }
+  }
+  let count = scan.candidatesWithin(direction, limit);
+  for (let i = 0; i < tight.length; i++) {
+    const row = tight.ids[i];
+    const a = direction * rho[row];
+    const magnitude = a < 0 ? -a : a;
+    if (magnitude <= PIVOT_TOLERANCE || (a > 0 ? 1 : -1) === tight.signs[i]) {
+      continue;
+    }
+    const reduced = tight.signs[i] * y[row];
+    if ((reduced > 0 ? reduced : 0) / magnitude <= limit) {
       candidates[count++] = rowBase + i;
-      const bound = (slack + DUAL_TOLERANCE) / magnitude;
-      if (bound < limit) {
-        limit = bound;
-      }
     }
   }
 
-  // The final ties of the first component, and the relaxed least ratio of the second.
+  // The relaxed least ratio of the second component among the ties of the first.
   const cost = scratchCost;
-  let ties = 0;
   let limit2 = Infinity;
   for (let c = 0; c < count; c++) {
-    const id = candidates[c];
-    candidateCost(inputs, direction, id, cost);
-    if ((cost.reduced > 0 ? cost.reduced : 0) / cost.magnitude <= limit) {
-      candidates[ties++] = id;
-      const bound = (cost.reduced2 + DUAL_TOLERANCE) / cost.magnitude;
-      if (bound < limit2) {
-        limit2 = bound;
-      }
+    candidateCost(inputs, direction, candidates[c], cost);
+    const bound = (cost.reduced2 + DUAL_TOLERANCE) / cost.magnitude;
+    if (bound < limit2) {
+      limit2 = bound;
     }
   }
 
@@ -278,7 +255,7 @@ function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void 
   out.tight = -1;
   out.ratio = Infinity;
   let best = 0;
-  for (let c = 0; c < ties; c++) {
+  for (let c = 0; c < count; c++) {
     const id = candidates[c];
     candidateCost(inputs, direction, id, cost);
     const { magnitude, reduced, reduced2 } = cost;
@@ -331,17 +308,30 @@ function candidateCost(
   out.reduced2 = inputs.secondCost[id] - out.sign * (id >= size ? orPrice2 : andPrice2)[mask];
 }
 
-/** One growable list of basic terms or tight rows with its reverse index. */
+/**
+ * One growable list of basic terms or tight rows with its reverse index; for the terms also
+ * the ratio test's basic marks (marks[id]: the sign of the basic part, 0 if none; an id
+ * marked NaN never enters and keeps its mark).
+ */
 class IndexedList {
   ids: Int32Array;
   signs: Int8Array;
   length = 0;
   readonly at: Int32Array;
 
-  constructor(universe: number) {
+  constructor(
+    universe: number,
+    private readonly marks?: Float64Array
+  ) {
     this.ids = new Int32Array(16);
     this.signs = new Int8Array(16);
     this.at = new Int32Array(universe).fill(-1);
+  }
+
+  private mark(id: number, sign: number): void {
+    if (this.marks && !Number.isNaN(this.marks[id])) {
+      this.marks[id] = sign;
+    }
   }
 
   push(id: number, sign: number): void {
@@ -356,18 +346,22 @@ class IndexedList {
     this.ids[this.length] = id;
     this.signs[this.length] = sign;
     this.at[id] = this.length++;
+    this.mark(id, sign);
   }
 
   replace(position: number, id: number, sign: number): void {
     this.at[this.ids[position]] = -1;
+    this.mark(this.ids[position], 0);
     this.ids[position] = id;
     this.signs[position] = sign;
     this.at[id] = position;
+    this.mark(id, sign);
   }
 
   clear(): void {
     for (let i = 0; i < this.length; i++) {
       this.at[this.ids[i]] = -1;
+      this.mark(this.ids[i], 0);
     }
     this.length = 0;
   }
@@ -375,6 +369,7 @@ class IndexedList {
   /** Removes the entry at `position`, moving the last entry into it. */
   remove(position: number): void {
     this.at[this.ids[position]] = -1;
+    this.mark(this.ids[position], 0);
     const last = --this.length;
     if (position !== last) {
       this.ids[position] = this.ids[last];
@@ -408,7 +403,14 @@ export function dualSimplex(
   const size = v.length;
   const full = size - 1;
   // term id = kind * size + mask (kind 0: AND, 1: OR); id 0 is the constant
-  const terms = new IndexedList(2 * size);
+  const scan = new ColumnScan(2 * size, 3 * size, PIVOT_TOLERANCE);
+  // the free constant, the empty OR term and the OR singletons (the AND singletons' twins)
+  // never enter
+  scan.blocked[0] = NaN;
+  for (let mask = 0; mask < size; mask = mask === 0 ? 1 : 2 * mask) {
+    scan.blocked[size + mask] = NaN;
+  }
+  const terms = new IndexedList(2 * size, scan.blocked);
   const tight = new IndexedList(size);
   const inverse = new BasisInverse();
 
@@ -433,19 +435,18 @@ export function dualSimplex(
   // Dual: y on the tight rows, and the prices A^T y of every AND and OR column; y2 and its
   // prices for the tie-break costs.
   const y = new Float64Array(size);
-  const andPrice = new Float64Array(size);
-  const orPrice = new Float64Array(size);
+  const andPrice = scan.price.subarray(0, size);
+  const orPrice = scan.price.subarray(size);
   const y2 = new Float64Array(size);
   const andPrice2 = new Float64Array(size);
   const orPrice2 = new Float64Array(size);
   // Pivot row and its products with every column; the entering edge's fit change.
   const rho = new Float64Array(size);
-  const andAlpha = new Float64Array(size);
-  const orAlpha = new Float64Array(size);
+  const andAlpha = scan.alpha.subarray(0, size);
+  const orAlpha = scan.alpha.subarray(size);
   const edgeAnd = new Float64Array(size);
   const edgeOr = new Float64Array(size);
   const scratch = new Float64Array(size);
-  const candidates = new Int32Array(3 * size);
   let work: Float64Array = new Float64Array(16);
   let work2: Float64Array = new Float64Array(16);
   let edge: Float64Array = new Float64Array(16);
@@ -660,6 +661,7 @@ export function dualSimplex(
   };
 
   const ratioInputs: RatioInputs = {
+    scan,
     andAlpha,
     orAlpha,
     rho,
@@ -670,9 +672,7 @@ export function dualSimplex(
     y,
     y2,
     secondCost: cost2,
-    terms,
-    tight,
-    candidates
+    tight
   };
   while (pivots < limits.maxPivots) {
     // the clock is read every 64 pivots: a pivot costs far less than the bound's resolution

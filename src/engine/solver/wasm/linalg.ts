@@ -1,8 +1,5 @@
-/**
- * The basis inverse's SIMD kernels (linalg.wat). The module is compiled once per thread; the
- * engine needs WebAssembly with 128-bit SIMD, which every Node.js since 16.4 and every
- * current browser has.
- */
+/** The basis inverse's SIMD kernels (linalg.wat). */
+import { instantiate } from './instantiate';
 import { linalgWasm } from './linalgWasm';
 
 export interface LinalgKernels {
@@ -15,15 +12,8 @@ export interface LinalgKernels {
   addRows(a: number, cap: number, rows: number, cols: number, c: number, y: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-
-/**
- * The kernels on a fresh memory of at least `bytes`. A caller that needs more takes a new
- * instance instead of growing this one's memory (see linalg.wat).
- */
+/** The kernels on a fresh memory of at least `bytes`. */
 export function linalgKernels(bytes: number): LinalgKernels {
-  compiled ??= new WebAssembly.Module(Uint8Array.from(atob(linalgWasm), c => c.charCodeAt(0)));
-  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const { exports } = new WebAssembly.Instance(compiled, { env: { memory } });
+  const { exports, memory } = instantiate(linalgWasm, bytes);
   return { ...(exports as unknown as Omit<LinalgKernels, 'memory'>), memory };
 }

@@ -1,9 +1,8 @@
 ;; The basis inverse's O(k^2) loops (../basisInverse.ts) with 128-bit SIMD, two doubles per
 ;; instruction: V8 does not vectorise the same loops written in JavaScript, and these take a
 ;; third of a pivot's time. Matrices are row-major with a stride of `cap` doubles; every
-;; pointer is a byte offset into the imported memory. The memory is imported, sized by the
-;; caller, rather than grown: growing a memory detaches its buffer, and after the first
-;; detached buffer V8 checks for detachment on every typed-array access of the process.
+;; pointer is a byte offset into the imported memory, which ./instantiate.ts sizes rather
+;; than grows (see there).
 (module
   (import "env" "memory" (memory 1))
 
