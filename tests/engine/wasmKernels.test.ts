@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { supersetSumInPlace, zetaInPlace } from '../../src/engine/solver/kernels';
 import { linalgKernels } from '../../src/engine/solver/wasm/linalg';
+import { PivotWorkspace } from '../../src/engine/solver/wasm/pivot';
 import { seededRandom } from './solverGames';
 
 const ROOT = join(__dirname, '..', '..');
@@ -57,6 +59,26 @@ describe('the solver WebAssembly kernels', () => {
         const expected = before[j * cap + i] + (j < rows && i < cols ? f[j] * v[i] : 0);
         assert.equal(matrix[j * cap + i], expected, `rank1 (${j}, ${i})`);
       }
+    }
+  });
+
+  it('transform subsets bit for bit as the JavaScript butterflies do, for every n up to 12', () => {
+    const random = seededRandom(11);
+    for (let n = 0; n <= 12; n++) {
+      const size = 1 << n;
+      const workspace = new PivotWorkspace(size, 1e-7);
+      const x = workspace.rows.scratch;
+      for (const [kernel, reference] of [
+        [(a: Float64Array) => workspace.zeta(a), zetaInPlace],
+        [(a: Float64Array) => workspace.supersetSum(a), supersetSumInPlace]
+      ] as const) {
+        x.forEach((_, i) => (x[i] = random() - 0.5));
+        const expected = Float64Array.from(x);
+        reference(expected);
+        kernel(x);
+        assert.deepEqual(x, expected, `n = ${n}, ${reference.name}`);
+      }
+      assert.throws(() => workspace.zeta(new Float64Array(size)), /their own arrays/);
     }
   });
 });

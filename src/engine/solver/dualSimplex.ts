@@ -24,8 +24,7 @@
  * target kappa.
  */
 import { BasisInverse } from './basisInverse';
-import { reconstructInto, supersetSumInPlace, zetaInPlace } from './kernels';
-import { ColumnScan } from './wasm/pivot';
+import { PivotWorkspace } from './wasm/pivot';
 
 /**
  * A basis and the problem it is optimal for: terms (id = kind * 2^n + mask, kind 0 AND,
@@ -84,9 +83,9 @@ const MIN_REOPTIMIZE_PIVOTS = 50;
 /** A start basis must be dual feasible to this tolerance. */
 const WARM_TOLERANCE = 1e-7;
 
-/** sum_{T meets S} x(T) for every S, in place. */
-function meetSumsInPlace(x: Float64Array): void {
-  zetaInPlace(x);
+/** sum_{T meets S} x(T) for every S, in place (x one of the workspace's arrays). */
+function meetSumsInPlace(workspace: PivotWorkspace, x: Float64Array): void {
+  workspace.zeta(x);
   const full = x.length - 1;
   const total = x[full];
   for (let mask = 0; mask <= full >> 1; mask++) {
@@ -181,7 +180,7 @@ interface Entering {
 /** Everything the ratio test reads: the pivot row's products and the current duals. */
 interface RatioInputs {
   /** The columns' products with the pivot row, prices and basic marks; the candidates. */
-  scan: ColumnScan;
+  scan: PivotWorkspace;
   andAlpha: Float64Array;
   orAlpha: Float64Array;
   /** The pivot row over the rows (read on the tight rows). */
@@ -403,7 +402,7 @@ export function dualSimplex(
   const size = v.length;
   const full = size - 1;
   // term id = kind * size + mask (kind 0: AND, 1: OR); id 0 is the constant
-  const scan = new ColumnScan(2 * size, 3 * size, PIVOT_TOLERANCE);
+  const scan = new PivotWorkspace(size, PIVOT_TOLERANCE);
   // the free constant, the empty OR term and the OR singletons (the AND singletons' twins)
   // never enter
   scan.blocked[0] = NaN;
@@ -430,23 +429,18 @@ export function dualSimplex(
   let dKappa = 0;
   let base: Float64Array = new Float64Array(16);
   let slope: Float64Array = new Float64Array(16);
-  const baseFit = new Float64Array(size);
-  const slopeFit = new Float64Array(size);
+  const { baseFit, slopeFit, rho, edgeAnd, edgeOr, scratch } = scan.rows;
   // Dual: y on the tight rows, and the prices A^T y of every AND and OR column; y2 and its
   // prices for the tie-break costs.
   const y = new Float64Array(size);
   const andPrice = scan.price.subarray(0, size);
   const orPrice = scan.price.subarray(size);
   const y2 = new Float64Array(size);
-  const andPrice2 = new Float64Array(size);
-  const orPrice2 = new Float64Array(size);
+  const andPrice2 = scan.price2.subarray(0, size);
+  const orPrice2 = scan.price2.subarray(size);
   // Pivot row and its products with every column; the entering edge's fit change.
-  const rho = new Float64Array(size);
   const andAlpha = scan.alpha.subarray(0, size);
   const orAlpha = scan.alpha.subarray(size);
-  const edgeAnd = new Float64Array(size);
-  const edgeOr = new Float64Array(size);
-  const scratch = new Float64Array(size);
   let work: Float64Array = new Float64Array(16);
   let work2: Float64Array = new Float64Array(16);
   let edge: Float64Array = new Float64Array(16);
@@ -496,7 +490,20 @@ export function dualSimplex(
     if (extraId >= 0) {
       (extraId >= size ? edgeOr : edgeAnd)[extraId & full] += extraSign * extraValue;
     }
-    reconstructInto(edgeAnd, edgeOr, out, scratch);
+    // fit(T) = sum_{S subset of T} and(S) + sum_{S meets T} or(S), as ./kernels.ts'
+    // reconstructInto computes it
+    out.set(edgeAnd);
+    scan.zeta(out);
+    let orTotal = 0;
+    for (let mask = 1; mask < size; mask++) {
+      orTotal += edgeOr[mask];
+    }
+    scratch.set(edgeOr);
+    scratch[0] = 0;
+    scan.zeta(scratch);
+    for (let mask = 0; mask < size; mask++) {
+      out[mask] += orTotal - scratch[full ^ mask];
+    }
   };
 
   /** Duals on the tight rows for the basic costs in `work`, and their prices. */
@@ -507,9 +514,9 @@ export function dualSimplex(
       duals[tight.ids[i]] = work2[i];
     }
     andOut.set(duals);
-    supersetSumInPlace(andOut);
+    scan.supersetSum(andOut);
     orOut.set(duals);
-    meetSumsInPlace(orOut);
+    meetSumsInPlace(scan, orOut);
   };
 
   /** Recomputes the primal and dual from K^-1, refactoring K first if asked. */
@@ -743,9 +750,9 @@ export function dualSimplex(
       }
     }
     andAlpha.set(rho);
-    supersetSumInPlace(andAlpha);
+    scan.supersetSum(andAlpha);
     orAlpha.set(rho);
-    meetSumsInPlace(orAlpha);
+    meetSumsInPlace(scan, orAlpha);
 
     ratioTest(ratioInputs, direction, entering);
     const enteringTerm = entering.id;

@@ -1,13 +1,13 @@
 /**
- * The dual ratio test's column scan (pivot.wat) and the arrays it reads, which live in its
- * memory: the pivot row's products and the prices of every AND column (ids 0 .. 2^n - 1) and
- * OR column (2^n .. 2^(n+1) - 1), each signed part's basic mark, and the candidates' ids.
- * Everything else about the ratio test stays in ../dualSimplex.ts.
+ * The dual simplex's per-pivot work over all 2^n rows and 2^(n+1) columns in WebAssembly
+ * SIMD (pivot.wat): the subset transforms and the ratio test's column scan, on arrays that
+ * live in the kernels' memory. ../dualSimplex.ts reads and writes those arrays like any other
+ * Float64Array; the transforms refuse an array from elsewhere.
  */
 import { instantiate } from './instantiate';
 import { pivotWasm } from './pivotWasm';
 
-interface RatioExports {
+interface PivotExports {
   relaxedBound(
     alpha: number,
     price: number,
@@ -27,32 +27,64 @@ interface RatioExports {
     limit: number,
     out: number
   ): number;
+  zeta(x: number, size: number): void;
+  supersetSum(x: number, size: number): void;
 }
 
-export class ColumnScan {
-  /** The pivot row times each column (AND, then OR). */
+/** Arrays over the rows (2^n doubles each). */
+const ROW_ARRAYS = ['rho', 'edgeAnd', 'edgeOr', 'scratch', 'baseFit', 'slopeFit'] as const;
+/** Arrays over the columns, AND then OR (2^(n+1) doubles each). */
+const COLUMN_ARRAYS = ['alpha', 'price', 'price2', 'blocked'] as const;
+
+export class PivotWorkspace {
+  /** The pivot row's product with each column (AND, then OR). */
   readonly alpha: Float64Array;
-  /** Each column's price A^T y. */
+  /** Each column's price A^T y, and A^T y2 for the tie-break costs. */
   readonly price: Float64Array;
+  readonly price2: Float64Array;
   /** +1 or -1: that signed part is basic; NaN: never enters; 0: may enter. */
   readonly blocked: Float64Array;
   /** Candidate ids: columns from candidatesWithin, then whatever the caller appends. */
   readonly candidates: Int32Array;
-  private readonly kernels: RatioExports;
+  /** Scratch over the rows for ../dualSimplex.ts: the pivot row and the edge's fit, ... */
+  readonly rows: Record<(typeof ROW_ARRAYS)[number], Float64Array>;
+  private readonly kernels: PivotExports;
+  private readonly buffer: ArrayBuffer;
 
   constructor(
-    private readonly columns: number,
-    candidateCapacity: number,
+    private readonly size: number,
     private readonly pivotTolerance: number
   ) {
-    const bytes = 24 * columns + 4 * candidateCapacity;
-    const { exports, memory } = instantiate(pivotWasm, bytes);
-    this.kernels = exports as unknown as RatioExports;
-    const { buffer } = memory;
-    this.alpha = new Float64Array(buffer, 0, columns);
-    this.price = new Float64Array(buffer, 8 * columns, columns);
-    this.blocked = new Float64Array(buffer, 16 * columns, columns);
-    this.candidates = new Int32Array(buffer, 24 * columns, candidateCapacity);
+    const doubles = ROW_ARRAYS.length * size + COLUMN_ARRAYS.length * 2 * size;
+    const candidateCount = 3 * size;
+    const { exports, memory } = instantiate(pivotWasm, 8 * doubles + 4 * candidateCount);
+    this.kernels = exports as unknown as PivotExports;
+    this.buffer = memory.buffer;
+    let offset = 0;
+    const take = (length: number): Float64Array => {
+      const array = new Float64Array(this.buffer, offset, length);
+      offset += 8 * length;
+      return array;
+    };
+    this.alpha = take(2 * size);
+    this.price = take(2 * size);
+    this.price2 = take(2 * size);
+    this.blocked = take(2 * size);
+    this.rows = Object.fromEntries(ROW_ARRAYS.map(name => [name, take(size)])) as Record<
+      (typeof ROW_ARRAYS)[number],
+      Float64Array
+    >;
+    this.candidates = new Int32Array(this.buffer, offset, candidateCount);
+  }
+
+  /** v(T) = sum_{S subset of T} x(S), in place; bit for bit ../kernels.ts' zetaInPlace. */
+  zeta(x: Float64Array): void {
+    this.kernels.zeta(this.offsetOf(x), x.length);
+  }
+
+  /** g(S) = sum_{T superset of S} x(T), in place; bit for bit supersetSumInPlace. */
+  supersetSum(x: Float64Array): void {
+    this.kernels.supersetSum(this.offsetOf(x), x.length);
   }
 
   /** Harris' relaxed bound over the columns: min (slack + dualTolerance) / |alpha|. */
@@ -61,7 +93,7 @@ export class ColumnScan {
       this.alpha.byteOffset,
       this.price.byteOffset,
       this.blocked.byteOffset,
-      this.columns,
+      2 * this.size,
       direction,
       this.pivotTolerance,
       dualTolerance
@@ -74,11 +106,18 @@ export class ColumnScan {
       this.alpha.byteOffset,
       this.price.byteOffset,
       this.blocked.byteOffset,
-      this.columns,
+      2 * this.size,
       direction,
       this.pivotTolerance,
       limit,
       this.candidates.byteOffset
     );
+  }
+
+  private offsetOf(x: Float64Array): number {
+    if (x.buffer !== this.buffer) {
+      throw new Error('the pivot kernels work only on their own arrays');
+    }
+    return x.byteOffset;
   }
 }

@@ -111,4 +111,156 @@
                 (local.set $written (i32.add (local.get $written) (i32.const 1)))))))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $pair)))
-    (local.get $written)))
+    (local.get $written))
+
+  ;; The subset transforms of ../kernels.ts over `size` doubles at x, in place, with the same
+  ;; radix-4 butterflies and the same order of additions, so their results are bit for bit
+  ;; those of the JavaScript ones. From the second level on, two neighbouring butterflies
+  ;; share each instruction.
+
+  ;; v(T) = sum_{S subset of T} x(S)
+  (func (export "zeta") (param $x i32) (param $size i32)
+    (local $p i32) (local $end i32) (local $step i32) (local $span i32) (local $block i32)
+    (local $q i32) (local $x0 f64) (local $x1 f64) (local $x2 f64)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $size) (i32.const 3))))
+    (local.set $step (i32.const 1))
+    (if (i32.ge_u (local.get $size) (i32.const 4))
+      (then
+        (local.set $p (local.get $x))
+        (block $done
+          (loop $quad
+            (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $x0 (f64.load (local.get $p)))
+            (local.set $x1 (f64.load offset=8 (local.get $p)))
+            (local.set $x2 (f64.load offset=16 (local.get $p)))
+            (f64.store offset=8 (local.get $p) (f64.add (local.get $x0) (local.get $x1)))
+            (f64.store offset=16 (local.get $p) (f64.add (local.get $x0) (local.get $x2)))
+            (f64.store offset=24 (local.get $p)
+              (f64.add (f64.load offset=24 (local.get $p))
+                (f64.add (f64.add (local.get $x0) (local.get $x1)) (local.get $x2))))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (br $quad)))
+        (local.set $step (i32.const 4))))
+    ;; the levels with step >= 4, in bytes from here on
+    (local.set $step (i32.shl (local.get $step) (i32.const 3)))
+    (block $levels
+      (loop $level
+        (br_if $levels
+          (i32.gt_u (i32.shl (local.get $step) (i32.const 2))
+            (i32.shl (local.get $size) (i32.const 3))))
+        (br_if $levels (i32.lt_u (local.get $step) (i32.const 16)))
+        (local.set $span (i32.shl (local.get $step) (i32.const 2)))
+        (local.set $block (local.get $x))
+        (block $blocks
+          (loop $blockLoop
+            (br_if $blocks (i32.ge_u (local.get $block) (local.get $end)))
+            (local.set $p (local.get $block))
+            (local.set $q (i32.add (local.get $block) (local.get $step)))
+            (block $pairs
+              (loop $pair
+                (br_if $pairs (i32.ge_u (local.get $p) (local.get $q)))
+                (local.set $v0 (v128.load (local.get $p)))
+                (local.set $v1 (v128.load (i32.add (local.get $p) (local.get $step))))
+                (local.set $v2
+                  (v128.load (i32.add (local.get $p) (i32.shl (local.get $step) (i32.const 1)))))
+                (v128.store (i32.add (local.get $p) (local.get $step))
+                  (f64x2.add (local.get $v0) (local.get $v1)))
+                (v128.store (i32.add (local.get $p) (i32.shl (local.get $step) (i32.const 1)))
+                  (f64x2.add (local.get $v0) (local.get $v2)))
+                (v128.store (i32.add (local.get $p) (i32.mul (local.get $step) (i32.const 3)))
+                  (f64x2.add
+                    (v128.load (i32.add (local.get $p) (i32.mul (local.get $step) (i32.const 3))))
+                    (f64x2.add (f64x2.add (local.get $v0) (local.get $v1)) (local.get $v2))))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (br $pair)))
+            (local.set $block (i32.add (local.get $block) (local.get $span)))
+            (br $blockLoop)))
+        (local.set $step (local.get $span))
+        (br $level)))
+    ;; an odd top bit: one one-bit level
+    (if (i32.lt_u (local.get $step) (i32.shl (local.get $size) (i32.const 3)))
+      (then
+        (local.set $p (local.get $x))
+        (local.set $q (i32.add (local.get $x) (local.get $step)))
+        (block $done
+          (loop $low
+            (br_if $done (i32.ge_u (local.get $p) (local.get $q)))
+            (f64.store (i32.add (local.get $p) (local.get $step))
+              (f64.add (f64.load (i32.add (local.get $p) (local.get $step)))
+                (f64.load (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $low))))))
+
+  ;; g(S) = sum_{T superset of S} x(T)
+  (func (export "supersetSum") (param $x i32) (param $size i32)
+    (local $p i32) (local $end i32) (local $step i32) (local $span i32) (local $block i32)
+    (local $q i32) (local $x1 f64) (local $x2 f64) (local $x3 f64)
+    (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $size) (i32.const 3))))
+    (local.set $step (i32.const 1))
+    (if (i32.ge_u (local.get $size) (i32.const 4))
+      (then
+        (local.set $p (local.get $x))
+        (block $done
+          (loop $quad
+            (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $x1 (f64.load offset=8 (local.get $p)))
+            (local.set $x2 (f64.load offset=16 (local.get $p)))
+            (local.set $x3 (f64.load offset=24 (local.get $p)))
+            (f64.store (local.get $p)
+              (f64.add (f64.load (local.get $p))
+                (f64.add (f64.add (local.get $x1) (local.get $x2)) (local.get $x3))))
+            (f64.store offset=8 (local.get $p) (f64.add (local.get $x1) (local.get $x3)))
+            (f64.store offset=16 (local.get $p) (f64.add (local.get $x2) (local.get $x3)))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (br $quad)))
+        (local.set $step (i32.const 4))))
+    (local.set $step (i32.shl (local.get $step) (i32.const 3)))
+    (block $levels
+      (loop $level
+        (br_if $levels
+          (i32.gt_u (i32.shl (local.get $step) (i32.const 2))
+            (i32.shl (local.get $size) (i32.const 3))))
+        (br_if $levels (i32.lt_u (local.get $step) (i32.const 16)))
+        (local.set $span (i32.shl (local.get $step) (i32.const 2)))
+        (local.set $block (local.get $x))
+        (block $blocks
+          (loop $blockLoop
+            (br_if $blocks (i32.ge_u (local.get $block) (local.get $end)))
+            (local.set $p (local.get $block))
+            (local.set $q (i32.add (local.get $block) (local.get $step)))
+            (block $pairs
+              (loop $pair
+                (br_if $pairs (i32.ge_u (local.get $p) (local.get $q)))
+                (local.set $v1 (v128.load (i32.add (local.get $p) (local.get $step))))
+                (local.set $v2
+                  (v128.load (i32.add (local.get $p) (i32.shl (local.get $step) (i32.const 1)))))
+                (local.set $v3
+                  (v128.load (i32.add (local.get $p) (i32.mul (local.get $step) (i32.const 3)))))
+                (v128.store (local.get $p)
+                  (f64x2.add (v128.load (local.get $p))
+                    (f64x2.add (f64x2.add (local.get $v1) (local.get $v2)) (local.get $v3))))
+                (v128.store (i32.add (local.get $p) (local.get $step))
+                  (f64x2.add (local.get $v1) (local.get $v3)))
+                (v128.store (i32.add (local.get $p) (i32.shl (local.get $step) (i32.const 1)))
+                  (f64x2.add (local.get $v2) (local.get $v3)))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (br $pair)))
+            (local.set $block (i32.add (local.get $block) (local.get $span)))
+            (br $blockLoop)))
+        (local.set $step (local.get $span))
+        (br $level)))
+    (if (i32.lt_u (local.get $step) (i32.shl (local.get $size) (i32.const 3)))
+      (then
+        (local.set $p (local.get $x))
+        (local.set $q (i32.add (local.get $x) (local.get $step)))
+        (block $done
+          (loop $low
+            (br_if $done (i32.ge_u (local.get $p) (local.get $q)))
+            (f64.store (local.get $p)
+              (f64.add (f64.load (local.get $p))
+                (f64.load (i32.add (local.get $p) (local.get $step)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $low))))))
+)
