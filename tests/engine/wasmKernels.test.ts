@@ -64,7 +64,8 @@ describe('the solver WebAssembly kernels', () => {
 
   it('transform subsets bit for bit as the JavaScript butterflies do, for every n up to 12', () => {
     const random = seededRandom(11);
-    for (let n = 0; n <= 12; n++) {
+    assert.throws(() => new PivotWorkspace(1, 1e-7), /at least one variable/);
+    for (let n = 1; n <= 12; n++) {
       const size = 1 << n;
       const workspace = new PivotWorkspace(size, 1e-7);
       const x = workspace.rows.scratch;
@@ -79,6 +80,85 @@ describe('the solver WebAssembly kernels', () => {
         assert.deepEqual(x, expected, `n = ${n}, ${reference.name}`);
       }
       assert.throws(() => workspace.zeta(new Float64Array(size)), /their own arrays/);
+    }
+  });
+
+  it('update the prices and fits and add the OR terms\' complement sums element by element', () => {
+    const random = seededRandom(5);
+    const size = 64;
+    const workspace = new PivotWorkspace(size, 1e-7);
+    const { rho, baseFit, slopeFit, scratch, edgeAnd } = workspace.rows;
+    for (const array of [rho, baseFit, slopeFit, scratch, edgeAnd]) {
+      array.forEach((_, i) => (array[i] = random() - 0.5));
+    }
+    const base = Float64Array.from(baseFit);
+    const slope = Float64Array.from(slopeFit);
+    workspace.addScaledPair(baseFit, slopeFit, rho, 0.3, -1.7);
+    for (let i = 0; i < size; i++) {
+      assert.equal(baseFit[i], base[i] + 0.3 * rho[i]);
+      assert.equal(slopeFit[i], slope[i] + -1.7 * rho[i]);
+    }
+    const out = Float64Array.from(edgeAnd);
+    workspace.addComplement(edgeAnd, scratch, 2.5);
+    for (let i = 0; i < size; i++) {
+      assert.equal(edgeAnd[i], out[i] + (2.5 - scratch[size - 1 - i]));
+    }
+  });
+
+  it("find the path's next breakpoint: the least crossing, the first row on a tie", () => {
+    const random = seededRandom(9);
+    const size = 32;
+    const workspace = new PivotWorkspace(size, 1e-7);
+    const { v0, dv, baseFit, slopeFit, tight } = workspace.rows;
+    /** The rule as stated, one row and bound at a time. */
+    const expected = (kappa0: number, dKappa: number, current: number) => {
+      let best = { t: 1, row: -1, direction: 0 };
+      for (let row = 0; row < size; row++) {
+        if (tight[row] !== 0) {
+          continue;
+        }
+        const r = v0[row] - baseFit[row];
+        const q = dv[row] - slopeFit[row];
+        for (const direction of [1, -1]) {
+          const slope = direction * q - dKappa;
+          const t = (kappa0 - direction * r) / slope;
+          if (slope > 1e-12 && t < best.t) {
+            best = { t, row, direction };
+          }
+        }
+      }
+      return { ...best, t: best.row < 0 ? 1 : Math.max(best.t, current) };
+    };
+    for (let round = 0; round < 40; round++) {
+      for (const array of [v0, dv, baseFit, slopeFit]) {
+        array.forEach((_, i) => (array[i] = random() - 0.5));
+      }
+      tight.forEach((_, i) => (tight[i] = random() < 0.3 ? (random() < 0.5 ? 1 : -1) : 0));
+      if (round % 4 === 1) {
+        // no row crosses before t = 1
+        dv.set(slopeFit);
+      }
+      // two rows tie, far outside their boxes: in one lane of the kernel, or one in each
+      const tie = round % 8 === 2 ? [7, 19] : round % 8 === 6 ? [6, 19] : [];
+      for (const row of tie) {
+        v0[row] = 5;
+        baseFit[row] = 0;
+        dv[row] = 0.5;
+        slopeFit[row] = 0;
+        tight[row] = 0;
+      }
+      const [kappa0, dKappa, current] = [0.6 + random(), -0.5 * random(), 0.2 * random()];
+      const out = { t: 0, row: 0, direction: 0 };
+      workspace.rowBreakpoint(kappa0, dKappa, current, 1e-12, out);
+      const want = expected(kappa0, dKappa, current);
+      if (tie.length > 0) {
+        assert.equal(want.row, tie[0], 'the tie decides');
+      }
+      assert.equal(out.row, want.row, `round ${round}`);
+      assert.equal(out.t, want.t, `round ${round}`);
+      if (want.row >= 0) {
+        assert.equal(out.direction, want.direction, `round ${round}`);
+      }
     }
   });
 });

@@ -24,7 +24,7 @@
  * target kappa.
  */
 import { BasisInverse } from './basisInverse';
-import { PivotWorkspace } from './wasm/pivot';
+import { PivotWorkspace, type Breakpoint } from './wasm/pivot';
 
 /**
  * A basis and the problem it is optimal for: terms (id = kind * 2^n + mask, kind 0 AND,
@@ -93,77 +93,6 @@ function meetSumsInPlace(workspace: PivotWorkspace, x: Float64Array): void {
     x[mask] = total - x[full ^ mask];
     x[full ^ mask] = total - low;
   }
-}
-
-/** target += factor * source. */
-function addScaled(target: Float64Array, source: Float64Array, factor: number): void {
-  for (let i = 0; i < target.length; i++) {
-    target[i] += factor * source[i];
-  }
-}
-
-/** first += factor * source and second += factor2 * source, in one pass over source. */
-function addScaledTwice(
-  first: Float64Array,
-  second: Float64Array,
-  source: Float64Array,
-  factor: number,
-  factor2: number
-): void {
-  for (let i = 0; i < source.length; i++) {
-    const x = source[i];
-    first[i] += factor * x;
-    second[i] += factor2 * x;
-  }
-}
-
-interface Breakpoint {
-  t: number;
-  row: number;
-  /** +1: the row's noise crosses +kappa; -1: -kappa. */
-  direction: number;
-}
-
-/**
- * The smallest t in [current, 1) at which a non-tight row's noise
- * delta(t) = r + t q (r = v0 - baseFit, q = dv - slopeFit) leaves [-kappa(t), kappa(t)],
- * kappa(t) = kappa0 + t dKappa. Rows already outside count at `current`.
- */
-function rowBreakpoint(
-  v0: Float64Array,
-  dv: Float64Array,
-  baseFit: Float64Array,
-  slopeFit: Float64Array,
-  tightAt: Int32Array,
-  kappa0: number,
-  dKappa: number,
-  current: number,
-  out: Breakpoint
-): void {
-  let next = 1;
-  out.row = -1;
-  for (let mask = 0; mask < v0.length; mask++) {
-    if (tightAt[mask] >= 0) {
-      continue;
-    }
-    const r = v0[mask] - baseFit[mask];
-    const q = dv[mask] - slopeFit[mask];
-    // upper: (r - kappa0) + t (q - dKappa) > 0
-    const upperSlope = q - dKappa;
-    if (upperSlope > SLOPE_TOLERANCE && kappa0 - r < next * upperSlope) {
-      next = Math.max((kappa0 - r) / upperSlope, current);
-      out.row = mask;
-      out.direction = 1;
-    }
-    // lower: (r + kappa0) + t (q + dKappa) < 0
-    const lowerSlope = -(q + dKappa);
-    if (lowerSlope > SLOPE_TOLERANCE && r + kappa0 < next * lowerSlope) {
-      next = Math.max((r + kappa0) / lowerSlope, current);
-      out.row = mask;
-      out.direction = -1;
-    }
-  }
-  out.t = next;
 }
 
 /** The entering variable: a term part (id >= 0, sign), or the noise of a tight row. */
@@ -410,7 +339,8 @@ export function dualSimplex(
     scan.blocked[size + mask] = NaN;
   }
   const terms = new IndexedList(2 * size, scan.blocked);
-  const tight = new IndexedList(size);
+  const { v0, dv, baseFit, slopeFit, rho, edgeAnd, edgeOr, scratch } = scan.rows;
+  const tight = new IndexedList(size, scan.rows.tight);
   const inverse = new BasisInverse();
 
   const coefficient = (id: number, row: number): number => {
@@ -423,13 +353,11 @@ export function dualSimplex(
   // The path: v(t) = v0 + t dv, kappa(t) = kappa0 + t dKappa for t in [0, 1]. Primal: term
   // values base + t slope, fits likewise (fit = A x for all rows), so
   // delta(t) = (v0 - baseFit) + t (dv - slopeFit).
-  let v0 = v;
+  v0.set(v);
   let kappa0 = kappa;
-  const dv = new Float64Array(size);
   let dKappa = 0;
   let base: Float64Array = new Float64Array(16);
   let slope: Float64Array = new Float64Array(16);
-  const { baseFit, slopeFit, rho, edgeAnd, edgeOr, scratch } = scan.rows;
   // Dual: y on the tight rows, and the prices A^T y of every AND and OR column; y2 and its
   // prices for the tie-break costs.
   const y = new Float64Array(size);
@@ -501,9 +429,7 @@ export function dualSimplex(
     scratch.set(edgeOr);
     scratch[0] = 0;
     scan.zeta(scratch);
-    for (let mask = 0; mask < size; mask++) {
-      out[mask] += orTotal - scratch[full ^ mask];
-    }
+    scan.addComplement(out, scratch, orTotal);
   };
 
   /** Duals on the tight rows for the basic costs in `work`, and their prices. */
@@ -591,7 +517,7 @@ export function dualSimplex(
     tight.clear();
     terms.push(0, 1);
     tight.push(top, 1);
-    v0 = v;
+    v0.set(v);
     dv.fill(0);
     kappa0 = Math.max(0.5 * (max - min), kappa);
     dKappa = kappa - kappa0;
@@ -607,7 +533,7 @@ export function dualSimplex(
       terms.push(start.terms[j], start.termSigns[j]);
       tight.push(start.rows[j], start.rowSides[j]);
     }
-    v0 = start.values;
+    v0.set(start.values);
     for (let mask = 0; mask < size; mask++) {
       dv[mask] = v[mask] - v0[mask];
     }
@@ -709,7 +635,7 @@ export function dualSimplex(
 
     // The next breakpoint: where a row's noise leaves its box or a basic part, base + t
     // slope, turns negative.
-    rowBreakpoint(v0, dv, baseFit, slopeFit, tight.at, kappa0, dKappa, current, breakpoint);
+    scan.rowBreakpoint(kappa0, dKappa, current, SLOPE_TOLERANCE, breakpoint);
     let next = breakpoint.t;
     let leavingRow = breakpoint.row;
     let direction = breakpoint.direction;
@@ -775,8 +701,7 @@ export function dualSimplex(
       y[leavingRow] += dualStep;
       y2[leavingRow] += dualStep2;
     }
-    addScaledTwice(andPrice, andPrice2, andAlpha, dualStep, dualStep2);
-    addScaledTwice(orPrice, orPrice2, orAlpha, dualStep, dualStep2);
+    scan.addScaledPair(scan.price, scan.price2, scan.alpha, dualStep, dualStep2);
 
     // Primal edge: the entering variable moves by one unit, the basic terms by -K^-1 of its
     // column on the tight rows (for entering noise at tight row t: K^-1 e_t).
@@ -820,8 +745,7 @@ export function dualSimplex(
       baseStep = -base[leavingTerm] / edge[leavingTerm];
       slopeStep = -slope[leavingTerm] / edge[leavingTerm];
     }
-    addScaled(baseFit, rho, baseStep);
-    addScaled(slopeFit, rho, slopeStep);
+    scan.addScaledPair(baseFit, slopeFit, rho, baseStep, slopeStep);
     for (let j = 0; j < k; j++) {
       base[j] += baseStep * edge[j];
       slope[j] += slopeStep * edge[j];
@@ -1011,7 +935,9 @@ export function dualSimplex(
         }
         inverse.solveTransposed(rowOfLeaving, u);
       }
-      addScaled(baseFit, rho, step);
+      for (let row = 0; row < size; row++) {
+        baseFit[row] += step * rho[row];
+      }
       for (let j = 0; j < k; j++) {
         base[j] += step * edge[j];
       }
@@ -1054,7 +980,7 @@ export function dualSimplex(
   const alternatives: (AlternativeOptimum | null)[] = alternativeCosts.map(() => null);
   if (current === 1 && alternativeCosts.length > 0) {
     // from here on the problem is the target itself, so refresh() gives its point directly
-    v0 = v;
+    v0.set(v);
     dv.fill(0);
     kappa0 = kappa;
     dKappa = 0;

@@ -29,10 +29,48 @@ interface PivotExports {
   ): number;
   zeta(x: number, size: number): void;
   supersetSum(x: number, size: number): void;
+  addScaledPair(a: number, b: number, x: number, fa: number, fb: number, count: number): void;
+  addComplement(out: number, x: number, size: number, total: number): void;
+  rowBreakpoint(
+    v0: number,
+    dv: number,
+    baseFit: number,
+    slopeFit: number,
+    tight: number,
+    size: number,
+    kappa0: number,
+    dKappa: number,
+    current: number,
+    slopeTolerance: number,
+    out: number
+  ): void;
 }
 
-/** Arrays over the rows (2^n doubles each). */
-const ROW_ARRAYS = ['rho', 'edgeAnd', 'edgeOr', 'scratch', 'baseFit', 'slopeFit'] as const;
+/** The path's next breakpoint: where a row's noise leaves its box. */
+export interface Breakpoint {
+  t: number;
+  /** The row, or -1 if none before t = 1. */
+  row: number;
+  /** +1: the row's noise crosses +kappa; -1: -kappa. */
+  direction: number;
+}
+
+/**
+ * Arrays over the rows (2^n doubles each): the path's values v0 + t dv, the fits of its
+ * point base + t slope, the tight rows' marks (the side, +1 or -1; 0 if not tight), and
+ * scratch for the pivot row and the edge's fit.
+ */
+const ROW_ARRAYS = [
+  'v0',
+  'dv',
+  'baseFit',
+  'slopeFit',
+  'tight',
+  'rho',
+  'edgeAnd',
+  'edgeOr',
+  'scratch'
+] as const;
 /** Arrays over the columns, AND then OR (2^(n+1) doubles each). */
 const COLUMN_ARRAYS = ['alpha', 'price', 'price2', 'blocked'] as const;
 
@@ -46,16 +84,20 @@ export class PivotWorkspace {
   readonly blocked: Float64Array;
   /** Candidate ids: columns from candidatesWithin, then whatever the caller appends. */
   readonly candidates: Int32Array;
-  /** Scratch over the rows for ../dualSimplex.ts: the pivot row and the edge's fit, ... */
   readonly rows: Record<(typeof ROW_ARRAYS)[number], Float64Array>;
   private readonly kernels: PivotExports;
   private readonly buffer: ArrayBuffer;
+  private readonly breakpoint: Float64Array;
 
   constructor(
     private readonly size: number,
     private readonly pivotTolerance: number
   ) {
-    const doubles = ROW_ARRAYS.length * size + COLUMN_ARRAYS.length * 2 * size;
+    if (size < 2) {
+      // the kernels take two doubles at a time
+      throw new Error('the pivot kernels need at least one variable');
+    }
+    const doubles = ROW_ARRAYS.length * size + COLUMN_ARRAYS.length * 2 * size + 4;
     const candidateCount = 3 * size;
     const { exports, memory } = instantiate(pivotWasm, 8 * doubles + 4 * candidateCount);
     this.kernels = exports as unknown as PivotExports;
@@ -74,6 +116,7 @@ export class PivotWorkspace {
       (typeof ROW_ARRAYS)[number],
       Float64Array
     >;
+    this.breakpoint = take(4);
     this.candidates = new Int32Array(this.buffer, offset, candidateCount);
   }
 
@@ -85,6 +128,53 @@ export class PivotWorkspace {
   /** g(S) = sum_{T superset of S} x(T), in place; bit for bit supersetSumInPlace. */
   supersetSum(x: Float64Array): void {
     this.kernels.supersetSum(this.offsetOf(x), x.length);
+  }
+
+  /** a += fa x and b += fb x, element by element (all three the workspace's, equally long). */
+  addScaledPair(a: Float64Array, b: Float64Array, x: Float64Array, fa: number, fb: number): void {
+    this.kernels.addScaledPair(
+      this.offsetOf(a),
+      this.offsetOf(b),
+      this.offsetOf(x),
+      fa,
+      fb,
+      x.length
+    );
+  }
+
+  /** out(T) += total - x(N \\ T) for every T. */
+  addComplement(out: Float64Array, x: Float64Array, total: number): void {
+    this.kernels.addComplement(this.offsetOf(out), this.offsetOf(x), x.length, total);
+  }
+
+  /**
+   * The path's next breakpoint from `current` for kappa(t) = kappa0 + t dKappa, over the rows
+   * not marked tight (pivot.wat has the rule).
+   */
+  rowBreakpoint(
+    kappa0: number,
+    dKappa: number,
+    current: number,
+    slopeTolerance: number,
+    out: Breakpoint
+  ): void {
+    const { v0, dv, baseFit, slopeFit, tight } = this.rows;
+    this.kernels.rowBreakpoint(
+      v0.byteOffset,
+      dv.byteOffset,
+      baseFit.byteOffset,
+      slopeFit.byteOffset,
+      tight.byteOffset,
+      this.size,
+      kappa0,
+      dKappa,
+      current,
+      slopeTolerance,
+      this.breakpoint.byteOffset
+    );
+    out.t = this.breakpoint[0];
+    out.row = this.breakpoint[1];
+    out.direction = this.breakpoint[2];
   }
 
   /** Harris' relaxed bound over the columns: min (slack + dualTolerance) / |alpha|. */

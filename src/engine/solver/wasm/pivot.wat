@@ -263,4 +263,127 @@
                 (f64.load (i32.add (local.get $p) (local.get $step)))))
             (local.set $p (i32.add (local.get $p) (i32.const 8)))
             (br $low))))))
+
+  ;; a[i] += fa x[i] and b[i] += fb x[i] for i < count (even): the prices after a dual step,
+  ;; the fits after a primal one
+  (func (export "addScaledPair")
+    (param $a i32) (param $b i32) (param $x i32) (param $fa f64) (param $fb f64) (param $count i32)
+    (local $i i32) (local $end i32) (local $va v128) (local $vb v128) (local $v v128)
+    (local.set $va (f64x2.splat (local.get $fa)))
+    (local.set $vb (f64x2.splat (local.get $fb)))
+    (local.set $end (i32.shl (local.get $count) (i32.const 3)))
+    (block $done
+      (loop $pair
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+        (v128.store (i32.add (local.get $a) (local.get $i))
+          (f64x2.add (v128.load (i32.add (local.get $a) (local.get $i)))
+            (f64x2.mul (local.get $va) (local.get $v))))
+        (v128.store (i32.add (local.get $b) (local.get $i))
+          (f64x2.add (v128.load (i32.add (local.get $b) (local.get $i)))
+            (f64x2.mul (local.get $vb) (local.get $v))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $pair))))
+
+  ;; out[m] += total - x[size - 1 - m] for m < size (even): the OR terms' part of a fit,
+  ;; sum_{S meets T} or(S) = total - sum_{S subset of N \ T} or(S), from x = zeta(or)
+  (func (export "addComplement")
+    (param $out i32) (param $x i32) (param $size i32) (param $total f64)
+    (local $i i32) (local $end i32) (local $reversed i32) (local $totals v128)
+    (local.set $totals (f64x2.splat (local.get $total)))
+    (local.set $end (i32.shl (local.get $size) (i32.const 3)))
+    (local.set $reversed (i32.sub (i32.add (local.get $x) (local.get $end)) (i32.const 16)))
+    (block $done
+      (loop $pair
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (f64x2.add (v128.load (i32.add (local.get $out) (local.get $i)))
+            (f64x2.sub (local.get $totals)
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+                (v128.load (local.get $reversed)) (v128.load (local.get $reversed))))))
+        (local.set $reversed (i32.sub (local.get $reversed) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $pair))))
+
+  ;; The next breakpoint of the path (../dualSimplex.ts): the least t in [current, 1) at which
+  ;; a row that is not tight (tight[row] = 0) has its noise r + t q, r = v0 - baseFit,
+  ;; q = dv - slopeFit, leave [-kappa(t), kappa(t)], kappa(t) = kappa0 + t dKappa; a row
+  ;; already outside counts at `current`. Ties go to the first row, and within a row to its
+  ;; upper bound. Writes t, the row (-1 if none) and the direction (+1: the noise crosses
+  ;; +kappa) as three doubles to out; size must be even.
+  (func (export "rowBreakpoint")
+    (param $v0 i32) (param $dv i32) (param $baseFit i32) (param $slopeFit i32) (param $tight i32)
+    (param $size i32) (param $kappa0 f64) (param $dKappa f64) (param $current f64)
+    (param $slopeTolerance f64) (param $out i32)
+    (local $i i32) (local $end i32) (local $r v128) (local $q v128) (local $up v128)
+    (local $low v128) (local $tUp v128) (local $tLow v128) (local $t v128) (local $upper v128)
+    (local $best v128) (local $bestRow v128) (local $bestUpper v128) (local $rows v128)
+    (local $better v128) (local $kappas v128) (local $dKappas v128) (local $tolerances v128)
+    (local $infinity v128) (local $t0 f64) (local $t1 f64) (local $lane i32)
+    (local.set $kappas (f64x2.splat (local.get $kappa0)))
+    (local.set $dKappas (f64x2.splat (local.get $dKappa)))
+    (local.set $tolerances (f64x2.splat (local.get $slopeTolerance)))
+    (local.set $infinity (f64x2.splat (f64.const inf)))
+    (local.set $best (f64x2.splat (f64.const 1)))
+    (local.set $bestRow (f64x2.splat (f64.const -1)))
+    (local.set $rows (v128.const f64x2 0 1))
+    (local.set $end (i32.shl (local.get $size) (i32.const 3)))
+    (block $done
+      (loop $pair
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $r
+          (f64x2.sub (v128.load (i32.add (local.get $v0) (local.get $i)))
+            (v128.load (i32.add (local.get $baseFit) (local.get $i)))))
+        (local.set $q
+          (f64x2.sub (v128.load (i32.add (local.get $dv) (local.get $i)))
+            (v128.load (i32.add (local.get $slopeFit) (local.get $i)))))
+        ;; upper: (r - kappa0) + t (q - dKappa) = 0; lower: (r + kappa0) + t (q + dKappa) = 0
+        (local.set $up (f64x2.sub (local.get $q) (local.get $dKappas)))
+        (local.set $low (f64x2.neg (f64x2.add (local.get $q) (local.get $dKappas))))
+        (local.set $tUp
+          (v128.bitselect
+            (f64x2.div (f64x2.sub (local.get $kappas) (local.get $r)) (local.get $up))
+            (local.get $infinity)
+            (f64x2.gt (local.get $up) (local.get $tolerances))))
+        (local.set $tLow
+          (v128.bitselect
+            (f64x2.div (f64x2.add (local.get $r) (local.get $kappas)) (local.get $low))
+            (local.get $infinity)
+            (f64x2.gt (local.get $low) (local.get $tolerances))))
+        (local.set $upper (f64x2.le (local.get $tUp) (local.get $tLow)))
+        (local.set $t (v128.bitselect (local.get $tUp) (local.get $tLow) (local.get $upper)))
+        (local.set $better
+          (v128.and (f64x2.lt (local.get $t) (local.get $best))
+            (f64x2.eq (v128.load (i32.add (local.get $tight) (local.get $i)))
+              (v128.const f64x2 0 0))))
+        (local.set $best (v128.bitselect (local.get $t) (local.get $best) (local.get $better)))
+        (local.set $bestRow
+          (v128.bitselect (local.get $rows) (local.get $bestRow) (local.get $better)))
+        (local.set $bestUpper
+          (v128.bitselect (local.get $upper) (local.get $bestUpper) (local.get $better)))
+        (local.set $rows (f64x2.add (local.get $rows) (v128.const f64x2 2 2)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $pair)))
+    ;; the better lane: the lesser t, on a tie the lesser row (lane 0's rows are even)
+    (local.set $t0 (f64x2.extract_lane 0 (local.get $best)))
+    (local.set $t1 (f64x2.extract_lane 1 (local.get $best)))
+    (local.set $lane
+      (i32.or (f64.lt (local.get $t1) (local.get $t0))
+        (i32.and (f64.eq (local.get $t1) (local.get $t0))
+          (f64.lt (f64x2.extract_lane 1 (local.get $bestRow))
+            (f64x2.extract_lane 0 (local.get $bestRow))))))
+    (if (local.get $lane)
+      (then
+        (local.set $t0 (local.get $t1))
+        (local.set $bestRow (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+          (local.get $bestRow) (local.get $bestRow)))
+        (local.set $bestUpper (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+          (local.get $bestUpper) (local.get $bestUpper)))))
+    (f64.store (local.get $out) (f64.max (local.get $t0) (local.get $current)))
+    (f64.store offset=8 (local.get $out) (f64x2.extract_lane 0 (local.get $bestRow)))
+    (f64.store offset=16 (local.get $out)
+      (select (f64.const 1) (f64.const -1) (i32x4.extract_lane 0 (local.get $bestUpper))))
+    ;; no row: t stays 1
+    (if (f64.lt (f64x2.extract_lane 0 (local.get $bestRow)) (f64.const 0))
+      (then (f64.store (local.get $out) (f64.const 1)))))
 )
