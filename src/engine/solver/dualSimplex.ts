@@ -122,6 +122,9 @@ interface RatioInputs {
   y2: Float64Array;
   secondCost: Float64Array;
   tight: IndexedList;
+  /** Scratch: the tight rows that bind (positions) and their ratios. */
+  rowAt: Int32Array;
+  rowRatio: Float64Array;
 }
 
 /**
@@ -140,7 +143,9 @@ function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void 
   const rowBase = 2 * inputs.andAlpha.length;
   let limit = scan.relaxedBound(direction, DUAL_TOLERANCE);
   // A tight row's noise at +kappa keeps -y <= 0 and binds when direction * rho < 0; at
-  // -kappa it binds when direction * rho > 0.
+  // -kappa it binds when direction * rho > 0. The rows that bind are kept with their ratios.
+  const { rowAt, rowRatio } = inputs;
+  let binding = 0;
   for (let i = 0; i < tight.length; i++) {
     const row = tight.ids[i];
     const a = direction * rho[row];
@@ -149,22 +154,18 @@ function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void 
       continue;
     }
     const reduced = tight.signs[i] * y[row];
-    const bound = ((reduced > 0 ? reduced : 0) + DUAL_TOLERANCE) / magnitude;
+    const slack = reduced > 0 ? reduced : 0;
+    const bound = (slack + DUAL_TOLERANCE) / magnitude;
     if (bound < limit) {
       limit = bound;
     }
+    rowAt[binding] = i;
+    rowRatio[binding++] = slack / magnitude;
   }
   let count = scan.candidatesWithin(direction, limit);
-  for (let i = 0; i < tight.length; i++) {
-    const row = tight.ids[i];
-    const a = direction * rho[row];
-    const magnitude = a < 0 ? -a : a;
-    if (magnitude <= PIVOT_TOLERANCE || (a > 0 ? 1 : -1) === tight.signs[i]) {
-      continue;
-    }
-    const reduced = tight.signs[i] * y[row];
-    if ((reduced > 0 ? reduced : 0) / magnitude <= limit) {
-      candidates[count++] = rowBase + i;
+  for (let b = 0; b < binding; b++) {
+    if (rowRatio[b] <= limit) {
+      candidates[count++] = rowBase + rowAt[b];
     }
   }
 
@@ -418,18 +419,15 @@ export function dualSimplex(
     if (extraId >= 0) {
       (extraId >= size ? edgeOr : edgeAnd)[extraId & full] += extraSign * extraValue;
     }
-    // fit(T) = sum_{S subset of T} and(S) + sum_{S meets T} or(S), as ./kernels.ts'
-    // reconstructInto computes it
+    // fit(T) = sum_{S subset of T} and(S) + sum_{S meets T} or(S), the second sum as
+    // total - sum_{S subset of N\T} or(S); the total is the zeta transform's last entry, so
+    // the empty row's OR part is exactly 0
     out.set(edgeAnd);
     scan.zeta(out);
-    let orTotal = 0;
-    for (let mask = 1; mask < size; mask++) {
-      orTotal += edgeOr[mask];
-    }
     scratch.set(edgeOr);
     scratch[0] = 0;
     scan.zeta(scratch);
-    scan.addComplement(out, scratch, orTotal);
+    scan.addComplement(out, scratch, scratch[full]);
   };
 
   /** Duals on the tight rows for the basic costs in `work`, and their prices. */
@@ -605,7 +603,9 @@ export function dualSimplex(
     y,
     y2,
     secondCost: cost2,
-    tight
+    tight,
+    rowAt: new Int32Array(size),
+    rowRatio: new Float64Array(size)
   };
   while (pivots < limits.maxPivots) {
     // the clock is read every 64 pivots: a pivot costs far less than the bound's resolution
