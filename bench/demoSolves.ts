@@ -5,8 +5,8 @@
  * targets are stated in, and lab-sgd's 20,000 steps on the first sample's problems in the same
  * process for scale.
  *
- * Alone: npx tsx bench/demoSolves.ts [SPEC] [SAMPLES]
- *   (defaults: examples/demo/spec-n12.json, 30 samples)
+ * In `npm run bench` (section demo-solves: the n = 12 spec, 30 samples, about 4 minutes), or
+ * alone: npx tsx bench/demoSolves.ts [SPEC] [SAMPLES] (the same defaults)
  */
 import { join } from 'node:path';
 import { solveAndOr } from '../src/engine/andOr';
@@ -65,7 +65,7 @@ export async function demoSolvesSection(
     .map(entry => entry.line);
   const n = games[0]?.n ?? 0;
   return [
-    `### \`exact\` on the demo's problems at n = ${n}`,
+    `## \`exact\` on the demo's problems at n = ${n}`,
     '',
     `\`npx tsx bench/demoSolves.ts ${specPath} ${samples}\`: ${games.length} problems ` +
       `(${samples} samples x ${games.length / samples} layers), solved one after the other ` +

@@ -10,6 +10,7 @@ import { benchSolvers } from './solvers';
 import { benchCanonical } from './canonical';
 import { benchForward } from './forward';
 import { benchDemo } from './demo';
+import { demoSolvesSection } from './demoSolves';
 import { benchOnnx } from './onnx';
 import { benchProbes } from './probes';
 import { benchQueue } from './queue';
@@ -21,6 +22,7 @@ const BENCHES = [
   ['probes', benchProbes],
   ['onnx', benchOnnx],
   ['demo', benchDemo],
+  ['demo-solves', () => demoSolvesSection()],
   ['queue', benchQueue]
 ] as const;
 

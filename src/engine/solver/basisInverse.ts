@@ -6,8 +6,7 @@
  * The O(k^2) loops run in WebAssembly with SIMD (./wasm/linalg.wat), 4-8x faster than the
  * same loops in JavaScript (bench/RESULTS.md); they take about a third of a pivot's time at
  * n = 10 otherwise. The matrix lives in the kernels' memory, after it four vectors (the
- * kernels' arguments, copied in and out: O(k) beside their O(k^2)) and the refactoring's
- * k x 2k work matrix.
+ * kernels' arguments, copied in and out: O(k) beside their O(k^2)).
  */
 import { linalgKernels, type LinalgKernels } from './wasm/linalg';
 
@@ -149,60 +148,65 @@ export class BasisInverse {
   }
 
   /**
-   * Inverts K from scratch (Gauss-Jordan on [K | I], partial pivoting); entry(i, j) gives
-   * K(tight row i, basic term j). Returns false if K is numerically singular.
+   * Inverts K from scratch: Gauss-Jordan in place (k^3 multiply-adds), with partial pivoting;
+   * entry(i, j) gives K(tight row i, basic term j). Returns false, keeping the inverse it had,
+   * if K is numerically singular. In place, row i of K becomes column i of the inverse, whose
+   * rows are K's columns: the layout the inverse keeps.
    */
   factor(k: number, entry: (i: number, j: number) => number, pivotTolerance: number): boolean {
     this.reserve(k);
-    const { capacity, slots } = this;
-    const width = 2 * k;
-    const start = this.scratchStart();
-    const work = new Float64Array(this.kernels.memory.buffer, start, k * width);
-    work.fill(0);
+    const { capacity, data, slots } = this;
+    const kept = data.slice(0, this.size * capacity);
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {
-        work[i * width + j] = entry(i, j);
+        data[i * capacity + j] = entry(i, j);
       }
-      work[i * width + k + i] = 1;
     }
+    const swapped = new Int32Array(k);
     const factors = slots[0];
     for (let col = 0; col < k; col++) {
       let best = col;
       for (let r = col + 1; r < k; r++) {
-        if (Math.abs(work[r * width + col]) > Math.abs(work[best * width + col])) {
+        if (Math.abs(data[r * capacity + col]) > Math.abs(data[best * capacity + col])) {
           best = r;
         }
       }
-      const pivot = work[best * width + col];
+      const pivot = data[best * capacity + col];
       if (!(Math.abs(pivot) > pivotTolerance)) {
+        data.set(kept);
         return false;
       }
+      swapped[col] = best;
       if (best !== col) {
-        for (let c = 0; c < width; c++) {
-          const swap = work[col * width + c];
-          work[col * width + c] = work[best * width + c];
-          work[best * width + c] = swap;
+        for (let c = 0; c < k; c++) {
+          const swap = data[col * capacity + c];
+          data[col * capacity + c] = data[best * capacity + c];
+          data[best * capacity + c] = swap;
         }
       }
-      for (let c = 0; c < width; c++) {
-        work[col * width + c] /= pivot;
+      const pivotRow = col * capacity;
+      data[pivotRow + col] = 1;
+      for (let c = 0; c < k; c++) {
+        data[pivotRow + c] /= pivot;
       }
       for (let r = 0; r < k; r++) {
-        factors[r] = -work[r * width + col];
+        factors[r] = r === col ? 0 : -data[r * capacity + col];
+        if (r !== col) {
+          data[r * capacity + col] = 0;
+        }
       }
-      factors[col] = 0;
-      this.kernels.rank1(
-        start + 8 * col,
-        width,
-        k,
-        width - col,
-        this.slot(0),
-        start + 8 * (col * width + col)
-      );
+      this.kernels.rank1(0, capacity, k, k, this.slot(0), 8 * pivotRow);
     }
-    // work's right half is (K^-1) with rows over basic terms and columns over tight rows
-    for (let j = 0; j < k; j++) {
-      this.data.set(work.subarray(j * width + k, j * width + width), j * capacity);
+    // the row swaps of K are column swaps of its inverse, undone in reverse order
+    for (let col = k - 1; col >= 0; col--) {
+      const other = swapped[col];
+      if (other !== col) {
+        for (let j = 0; j < k; j++) {
+          const swap = data[j * capacity + col];
+          data[j * capacity + col] = data[j * capacity + other];
+          data[j * capacity + other] = swap;
+        }
+      }
     }
     this.size = k;
     return true;
@@ -212,15 +216,10 @@ export class BasisInverse {
     return 8 * (this.capacity * this.capacity + s * this.capacity);
   }
 
-  private scratchStart(): number {
-    return this.slot(SLOTS);
-  }
-
   /** New kernels with memory for `capacity`, and the views on it; the contents are not kept. */
   private layout(capacity: number): void {
     this.capacity = capacity;
-    // the matrix, the slots and the refactoring's k x 2k work matrix
-    this.kernels = linalgKernels(8 * (3 * capacity * capacity + SLOTS * capacity));
+    this.kernels = linalgKernels(8 * (capacity * capacity + SLOTS * capacity));
     const { buffer } = this.kernels.memory;
     this.data = new Float64Array(buffer, 0, capacity * capacity);
     this.slots = Array.from(
