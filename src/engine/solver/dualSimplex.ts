@@ -134,14 +134,15 @@ interface RatioInputs {
  * component, and among the ties the least second one. Ties are judged with Harris'
  * tolerance, and among the final ties the largest |alpha| is taken. Parts already basic are
  * skipped; the twin of a basic part is a candidate (the term changing sign). The columns are
- * scanned in WebAssembly (./wasm/pivot.wat): once for Harris' relaxed bound, once for the
- * candidates within it; the few candidates are then read here.
+ * scanned in WebAssembly (./wasm/pivot.wat), in one pass for Harris' relaxed bound and a few
+ * candidates, which are then read here.
  */
 function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void {
   const { scan, rho, y, tight } = inputs;
   const { candidates } = scan;
   const rowBase = 2 * inputs.andAlpha.length;
-  let limit = scan.relaxedBound(direction, DUAL_TOLERANCE);
+  const scanned = scan.scanColumns(direction, DUAL_TOLERANCE);
+  let limit = scanned.bound;
   // A tight row's noise at +kappa keeps -y <= 0 and binds when direction * rho < 0; at
   // -kappa it binds when direction * rho > 0. The rows that bind are kept with their ratios.
   const { rowAt, rowRatio } = inputs;
@@ -162,7 +163,15 @@ function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void 
     rowAt[binding] = i;
     rowRatio[binding++] = slack / magnitude;
   }
-  let count = scan.candidatesWithin(direction, limit);
+  // the candidates: the scanned columns and the binding rows within the final bound
+  const cost = scratchCost;
+  let count = 0;
+  for (let c = 0; c < scanned.columns; c++) {
+    candidateCost(inputs, direction, candidates[c], cost);
+    if ((cost.reduced > 0 ? cost.reduced : 0) / cost.magnitude <= limit) {
+      candidates[count++] = candidates[c];
+    }
+  }
   for (let b = 0; b < binding; b++) {
     if (rowRatio[b] <= limit) {
       candidates[count++] = rowBase + rowAt[b];
@@ -170,7 +179,6 @@ function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void 
   }
 
   // The relaxed least ratio of the second component among the ties of the first.
-  const cost = scratchCost;
   let limit2 = Infinity;
   for (let c = 0; c < count; c++) {
     candidateCost(inputs, direction, candidates[c], cost);

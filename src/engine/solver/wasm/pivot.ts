@@ -8,23 +8,15 @@ import { instantiate } from './instantiate';
 import { pivotWasm } from './pivotWasm';
 
 interface PivotExports {
-  relaxedBound(
+  scanColumns(
     alpha: number,
     price: number,
     blocked: number,
     count: number,
     direction: number,
     pivotTolerance: number,
-    dualTolerance: number
-  ): number;
-  candidates(
-    alpha: number,
-    price: number,
-    blocked: number,
-    count: number,
-    direction: number,
-    pivotTolerance: number,
-    limit: number,
+    dualTolerance: number,
+    bound: number,
     out: number
   ): number;
   zeta(x: number, size: number): void;
@@ -82,12 +74,13 @@ export class PivotWorkspace {
   readonly price2: Float64Array;
   /** +1 or -1: that signed part is basic; NaN: never enters; 0: may enter. */
   readonly blocked: Float64Array;
-  /** Candidate ids: columns from candidatesWithin, then whatever the caller appends. */
+  /** Candidate ids: columns from scanColumns, then whatever the caller appends. */
   readonly candidates: Int32Array;
   readonly rows: Record<(typeof ROW_ARRAYS)[number], Float64Array>;
   private readonly kernels: PivotExports;
   private readonly buffer: ArrayBuffer;
   private readonly breakpoint: Float64Array;
+  private readonly scanned = { bound: 0, columns: 0 };
 
   constructor(
     private readonly size: number,
@@ -177,31 +170,26 @@ export class PivotWorkspace {
     out.direction = this.breakpoint[2];
   }
 
-  /** Harris' relaxed bound over the columns: min (slack + dualTolerance) / |alpha|. */
-  relaxedBound(direction: number, dualTolerance: number): number {
-    return this.kernels.relaxedBound(
+  /**
+   * The ratio test's column scan (pivot.wat): returns Harris' relaxed bound over the columns,
+   * min (slack + dualTolerance) / |alpha|, and writes to candidates a superset of the columns
+   * whose slack / |alpha| is within it; `columns` is set to their count.
+   */
+  scanColumns(direction: number, dualTolerance: number): { bound: number; columns: number } {
+    const columns = this.kernels.scanColumns(
       this.alpha.byteOffset,
       this.price.byteOffset,
       this.blocked.byteOffset,
       2 * this.size,
       direction,
       this.pivotTolerance,
-      dualTolerance
-    );
-  }
-
-  /** Writes the columns with slack / |alpha| <= limit to candidates; returns their count. */
-  candidatesWithin(direction: number, limit: number): number {
-    return this.kernels.candidates(
-      this.alpha.byteOffset,
-      this.price.byteOffset,
-      this.blocked.byteOffset,
-      2 * this.size,
-      direction,
-      this.pivotTolerance,
-      limit,
+      dualTolerance,
+      this.breakpoint.byteOffset,
       this.candidates.byteOffset
     );
+    this.scanned.bound = this.breakpoint[0];
+    this.scanned.columns = columns;
+    return this.scanned;
   }
 
   private offsetOf(x: Float64Array): number {

@@ -1,22 +1,27 @@
-;; The dual ratio test's scan over all 2^(n+1) term columns (../dualSimplex.ts), two columns
-;; per instruction and without a branch per column: in JavaScript this scan was a quarter of
-;; a pivot's time. Columns are ids 0 .. count - 1 of three arrays of doubles: alpha (the pivot
-;; row's product with the column, times the leaving direction), price (the column's dual
-;; price) and blocked (+1 or -1: that signed part is basic; NaN: never a candidate; 0: free).
-;; A column's candidate part has the sign s of its alpha and the reduced cost 1 - s price.
-;; Pointers are byte offsets into the imported memory.
+;; The dual simplex's work over all 2^n rows and 2^(n+1) term columns in a pivot
+;; (../dualSimplex.ts), two doubles per instruction: the ratio test's column scan, the subset
+;; transforms, the price and fit updates and the path's row breakpoint. In JavaScript these
+;; loops were about half of a pivot's time. Pointers are byte offsets into the imported memory.
 (module
   (import "env" "memory" (memory 1))
 
-  ;; min over the columns that may enter of (slack + dualTolerance) / |alpha|: Harris' relaxed
-  ;; bound; count must be even
-  (func (export "relaxedBound")
+  ;; The ratio test's scan, without a branch per column. Columns are ids 0 .. count - 1 (even)
+  ;; of three arrays of doubles: alpha (the pivot row's product with the column), price (the
+  ;; column's dual price) and blocked (+1 or -1: that signed part is basic; NaN: never a
+  ;; candidate; 0: free). A column's candidate part has the sign s of direction * alpha, the
+  ;; slack max(1 - s price, 0), and may enter if |alpha| exceeds the pivot tolerance and
+  ;; s blocked < 1. Stores Harris' relaxed bound, the least (slack + dualTolerance) / |alpha|,
+  ;; at bound, and writes to out (32-bit integers, in id order) every column whose
+  ;; slack / |alpha| is within that bound as it stood when the column was read: a superset of
+  ;; the columns within the final bound, which the caller then picks out. Returns how many.
+  (func (export "scanColumns")
     (param $alpha i32) (param $price i32) (param $blocked i32) (param $count i32)
     (param $direction f64) (param $pivotTolerance f64) (param $dualTolerance f64)
-    (result f64)
+    (param $bound i32) (param $out i32)
+    (result i32)
     (local $i i32) (local $end i32) (local $best v128) (local $slack v128)
     (local $magnitude v128) (local $valid v128) (local $a v128) (local $sign v128)
-    (local $directions v128) (local $tolerances v128)
+    (local $directions v128) (local $tolerances v128) (local $hit v128) (local $written i32)
     (local.set $directions (f64x2.splat (local.get $direction)))
     (local.set $tolerances (f64x2.splat (local.get $pivotTolerance)))
     (local.set $end (i32.shl (local.get $count) (i32.const 3)))
@@ -24,8 +29,6 @@
     (block $done
       (loop $pair
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        ;; the candidate part's sign s, |alpha|, the slack max(1 - s price, 0), and whether
-        ;; the part may enter: |alpha| above the pivot tolerance, s blocked < 1
         (local.set $a
           (f64x2.mul (local.get $directions)
             (v128.load (i32.add (local.get $alpha) (local.get $i)))))
@@ -53,50 +56,9 @@
                 (local.get $magnitude))
               (f64x2.splat (f64.const inf))
               (local.get $valid))))
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (br $pair)))
-    (f64.min (f64x2.extract_lane 0 (local.get $best)) (f64x2.extract_lane 1 (local.get $best))))
-
-  ;; writes, in id order, the ids of the columns that may enter with slack / |alpha| <= limit
-  ;; into out (32-bit integers); returns how many; count must be even
-  (func (export "candidates")
-    (param $alpha i32) (param $price i32) (param $blocked i32) (param $count i32)
-    (param $direction f64) (param $pivotTolerance f64) (param $limit f64) (param $out i32)
-    (result i32)
-    (local $i i32) (local $end i32) (local $slack v128) (local $magnitude v128)
-    (local $valid v128) (local $hit v128) (local $written i32) (local $a v128) (local $sign v128)
-    (local $directions v128) (local $tolerances v128)
-    (local.set $directions (f64x2.splat (local.get $direction)))
-    (local.set $tolerances (f64x2.splat (local.get $pivotTolerance)))
-    (local.set $end (i32.shl (local.get $count) (i32.const 3)))
-    (block $done
-      (loop $pair
-        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        ;; the candidate part's sign s, |alpha|, the slack max(1 - s price, 0), and whether
-        ;; the part may enter: |alpha| above the pivot tolerance, s blocked < 1
-        (local.set $a
-          (f64x2.mul (local.get $directions)
-            (v128.load (i32.add (local.get $alpha) (local.get $i)))))
-        (local.set $magnitude (f64x2.abs (local.get $a)))
-        (local.set $sign
-          (v128.bitselect (v128.const f64x2 1 1) (v128.const f64x2 -1 -1)
-            (f64x2.gt (local.get $a) (v128.const f64x2 0 0))))
-        (local.set $slack
-          (f64x2.pmax (v128.const f64x2 0 0)
-            (f64x2.sub (v128.const f64x2 1 1)
-              (f64x2.mul (local.get $sign)
-                (v128.load (i32.add (local.get $price) (local.get $i)))))))
-        (local.set $valid
-          (v128.and
-            (f64x2.gt (local.get $magnitude) (local.get $tolerances))
-            (f64x2.lt
-              (f64x2.mul (local.get $sign)
-                (v128.load (i32.add (local.get $blocked) (local.get $i))))
-              (v128.const f64x2 1 1))))
         (local.set $hit
           (v128.and (local.get $valid)
-            (f64x2.le (f64x2.div (local.get $slack) (local.get $magnitude))
-              (f64x2.splat (local.get $limit)))))
+            (f64x2.le (f64x2.div (local.get $slack) (local.get $magnitude)) (local.get $best))))
         (if (v128.any_true (local.get $hit))
           (then
             (if (i32x4.extract_lane 0 (local.get $hit))
@@ -111,6 +73,8 @@
                 (local.set $written (i32.add (local.get $written) (i32.const 1)))))))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $pair)))
+    (f64.store (local.get $bound)
+      (f64.min (f64x2.extract_lane 0 (local.get $best)) (f64x2.extract_lane 1 (local.get $best))))
     (local.get $written))
 
   ;; The subset transforms of ../kernels.ts over `size` doubles at x, in place, with the same
