@@ -83,7 +83,7 @@ describe('the solver WebAssembly kernels', () => {
     }
   });
 
-  it('update the prices and fits and add the OR terms\' complement sums element by element', () => {
+  it("update the prices and fits and add the OR terms' complement sums element by element", () => {
     const random = seededRandom(5);
     const size = 64;
     const workspace = new PivotWorkspace(size, 1e-7);
