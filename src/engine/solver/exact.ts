@@ -26,9 +26,10 @@ const MIN_PIVOTS = 50_000;
 
 /**
  * The time bound where the options set none: 20 s at n = 12, scaled by 2^(n - 12) (a pivot's
- * cost grows about 2x per variable), at least 5 s. At n = 10 the demo's slowest solve that
- * converges takes 3.4 s (bench/RESULTS.md); its one collapsed-bound problem would otherwise
- * run for the full 20 s to a result that is warned about either way.
+ * cost grows about 2x per variable), at least 5 s. At n = 10 the demo's one collapsed-bound
+ * problem, its slowest, reaches the optimum in about 4.7 s alone on a core and stops here
+ * with a certified gap of about 1% when both cores are busy (bench/RESULTS.md); at n = 12
+ * it is the one problem of 210 that reaches the bound.
  */
 export function defaultMaxSeconds(n: number): number {
   return Math.max(5, 20 * 2 ** (n - 12));
