@@ -33,13 +33,14 @@ describe('the solver WebAssembly kernels', () => {
     v.forEach((_, i) => (v[i] = random() - 0.5));
     const at = (j: number, i: number) => matrix[j * cap + i];
 
+    out.fill(7);
     kernels.matvec(0, cap, rows, cols, v.byteOffset, out.byteOffset);
-    for (let j = 0; j < rows; j++) {
+    for (let j = 0; j < cap; j++) {
       let total = 0;
       for (let i = 0; i < cols; i++) {
         total += at(j, i) * v[i];
       }
-      assert.ok(Math.abs(out[j] - total) < 1e-15, `matvec row ${j}`);
+      assert.ok(Math.abs(out[j] - (j < rows ? total : 7)) < 1e-15, `matvec row ${j}`);
     }
 
     out.fill(0.25);
@@ -68,16 +69,22 @@ describe('the solver WebAssembly kernels', () => {
     for (let n = 1; n <= 12; n++) {
       const size = 1 << n;
       const workspace = new PivotWorkspace(size, 1e-7);
-      const x = workspace.rows.scratch;
+      // the arrays on either side hold values that a transform running past its own would
+      // read or change
+      const { rho: before, edgeAnd: x, edgeOr: after } = workspace.rows;
       for (const [kernel, reference] of [
         [(a: Float64Array) => workspace.zeta(a), zetaInPlace],
         [(a: Float64Array) => workspace.supersetSum(a), supersetSumInPlace]
       ] as const) {
-        x.forEach((_, i) => (x[i] = random() - 0.5));
+        for (const array of [before, x, after]) {
+          array.forEach((_, i) => (array[i] = random() - 0.5));
+        }
+        const neighbours = [Float64Array.from(before), Float64Array.from(after)];
         const expected = Float64Array.from(x);
         reference(expected);
         kernel(x);
         assert.deepEqual(x, expected, `n = ${n}, ${reference.name}`);
+        assert.deepEqual([before, after], neighbours, `n = ${n}, ${reference.name}: neighbours`);
       }
       assert.throws(() => workspace.zeta(new Float64Array(size)), /their own arrays/);
     }
@@ -139,7 +146,9 @@ describe('the solver WebAssembly kernels', () => {
         dv.set(slopeFit);
       }
       // two rows tie, far outside their boxes: in one lane of the kernel, or one in each
-      const tie = round % 8 === 2 ? [7, 19] : round % 8 === 6 ? [6, 19] : [];
+      // with the first row in either lane
+      const tie =
+        round % 8 === 2 ? [7, 19] : round % 8 === 6 ? [6, 19] : round % 8 === 4 ? [7, 10] : [];
       for (const row of tie) {
         v0[row] = 5;
         baseFit[row] = 0;
@@ -147,18 +156,79 @@ describe('the solver WebAssembly kernels', () => {
         slopeFit[row] = 0;
         tight[row] = 0;
       }
-      const [kappa0, dKappa, current] = [0.6 + random(), -0.5 * random(), 0.2 * random()];
+      let [kappa0, dKappa, current] = [0.6 + random(), -0.5 * random(), 0.2 * random()];
+      if (round % 8 === 3) {
+        // rows whose noise is 0 and stays 0 meet both bounds at once as kappa shrinks to 0 at
+        // t = 0.4: the first row and its upper bound are taken
+        dv.set(slopeFit);
+        v0.set(baseFit);
+        tight.fill(0);
+        [kappa0, dKappa, current] = [0.2, -0.5, 0];
+      }
       const out = { t: 0, row: 0, direction: 0 };
       workspace.rowBreakpoint(kappa0, dKappa, current, 1e-12, out);
       const want = expected(kappa0, dKappa, current);
       if (tie.length > 0) {
         assert.equal(want.row, tie[0], 'the tie decides');
       }
+      if (round % 8 === 3) {
+        assert.deepEqual([want.row, want.direction], [0, 1], 'both bounds at once');
+      }
       assert.equal(out.row, want.row, `round ${round}`);
       assert.equal(out.t, want.t, `round ${round}`);
       if (want.row >= 0) {
         assert.equal(out.direction, want.direction, `round ${round}`);
       }
+    }
+  });
+
+  it("scan the columns for Harris' bound and every candidate within it", () => {
+    const random = seededRandom(13);
+    const size = 64;
+    const workspace = new PivotWorkspace(size, 1e-7);
+    const { alpha, price, blocked } = workspace;
+    for (let round = 0; round < 20; round++) {
+      const direction = round % 2 ? 1 : -1;
+      for (let id = 0; id < 2 * size; id++) {
+        // some columns tiny, some basic (either sign) or never entering; prices within [-1, 1]
+        // and some at the bound, where the slack is 0
+        alpha[id] = random() < 0.2 ? 1e-9 * random() : random() - 0.5;
+        price[id] = random() < 0.2 ? Math.sign(random() - 0.5) : 2 * random() - 1;
+        const mark = random();
+        blocked[id] = mark < 0.1 ? 1 : mark < 0.2 ? -1 : mark < 0.25 ? NaN : 0;
+      }
+      const valid = (id: number) => {
+        const a = direction * alpha[id];
+        const sign = a > 0 ? 1 : -1;
+        return Math.abs(a) > 1e-7 && !(sign * blocked[id] >= 1) && !Number.isNaN(blocked[id]);
+      };
+      const slack = (id: number) => {
+        const a = direction * alpha[id];
+        return Math.max(1 - (a > 0 ? 1 : -1) * price[id], 0);
+      };
+      let bound = Infinity;
+      for (let id = 0; id < 2 * size; id++) {
+        if (valid(id)) {
+          bound = Math.min(bound, (slack(id) + 1e-9) / Math.abs(alpha[id]));
+        }
+      }
+      const within = Array.from({ length: 2 * size }, (_, id) => id).filter(
+        id => valid(id) && slack(id) / Math.abs(alpha[id]) <= bound
+      );
+      const scanned = workspace.scanColumns(direction, 1e-9);
+      const ids = Array.from(workspace.candidates.subarray(0, scanned.columns));
+      assert.equal(scanned.bound, bound, `round ${round}: the bound`);
+      assert.ok(within.length > 0, `round ${round}: some candidate`);
+      assert.ok(
+        within.every(id => ids.includes(id)),
+        `round ${round}: every candidate within the bound`
+      );
+      assert.ok(ids.every(valid), `round ${round}: only parts that may enter`);
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a, b) => a - b),
+        `round ${round}: in id order`
+      );
     }
   });
 });
