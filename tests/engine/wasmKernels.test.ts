@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { supersetSumInPlace, zetaInPlace } from '../../src/engine/solver/kernels';
 import { linalgKernels } from '../../src/engine/solver/wasm/linalg';
+import { linalgWasm } from '../../src/engine/solver/wasm/linalgWasm';
+import { pivotWasm } from '../../src/engine/solver/wasm/pivotWasm';
 import { PivotWorkspace } from '../../src/engine/solver/wasm/pivot';
 import { seededRandom } from './solverGames';
 
@@ -15,6 +17,13 @@ describe('the solver WebAssembly kernels', () => {
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-wasm.mjs'), '--check'], {
       stdio: 'pipe'
     });
+  });
+
+  it('stay small enough for a browser to compile on its main thread', () => {
+    // Chrome compiles a module synchronously (new WebAssembly.Module) only up to 4 KB there
+    for (const base64 of [linalgWasm, pivotWasm]) {
+      assert.ok(atob(base64).length <= 4096, `${atob(base64).length} bytes`);
+    }
   });
 
   it('compute matrix-vector products and rank-1 updates as plain loops do', () => {
