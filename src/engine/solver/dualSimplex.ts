@@ -109,7 +109,7 @@ interface Entering {
 /** Everything the ratio test reads: the pivot row's products and the current duals. */
 interface RatioInputs {
   /** The columns' products with the pivot row, prices and basic marks; the candidates. */
-  scan: PivotWorkspace;
+  workspace: PivotWorkspace;
   andAlpha: Float64Array;
   orAlpha: Float64Array;
   /** The pivot row over the rows (read on the tight rows). */
@@ -138,10 +138,10 @@ interface RatioInputs {
  * candidates, which are then read here.
  */
 function ratioTest(inputs: RatioInputs, direction: number, out: Entering): void {
-  const { scan, rho, y, tight } = inputs;
-  const { candidates } = scan;
+  const { workspace, rho, y, tight } = inputs;
+  const { candidates } = workspace;
   const rowBase = 2 * inputs.andAlpha.length;
-  const scanned = scan.scanColumns(direction, DUAL_TOLERANCE);
+  const scanned = workspace.scanColumns(direction, DUAL_TOLERANCE);
   let limit = scanned.bound;
   // A tight row's noise at +kappa keeps -y <= 0 and binds when direction * rho < 0; at
   // -kappa it binds when direction * rho > 0. The rows that bind are kept with their ratios.
@@ -340,16 +340,16 @@ export function dualSimplex(
   const size = v.length;
   const full = size - 1;
   // term id = kind * size + mask (kind 0: AND, 1: OR); id 0 is the constant
-  const scan = new PivotWorkspace(size, PIVOT_TOLERANCE);
+  const workspace = new PivotWorkspace(size, PIVOT_TOLERANCE);
   // the free constant, the empty OR term and the OR singletons (the AND singletons' twins)
   // never enter
-  scan.blocked[0] = NaN;
+  workspace.blocked[0] = NaN;
   for (let mask = 0; mask < size; mask = mask === 0 ? 1 : 2 * mask) {
-    scan.blocked[size + mask] = NaN;
+    workspace.blocked[size + mask] = NaN;
   }
-  const terms = new IndexedList(2 * size, scan.blocked);
-  const { v0, dv, baseFit, slopeFit, rho, edgeAnd, edgeOr, scratch } = scan.rows;
-  const tight = new IndexedList(size, scan.rows.tight);
+  const terms = new IndexedList(2 * size, workspace.blocked);
+  const { v0, dv, baseFit, slopeFit, rho, edgeAnd, edgeOr, scratch } = workspace.rows;
+  const tight = new IndexedList(size, workspace.rows.tight);
   const inverse = new BasisInverse();
 
   const coefficient = (id: number, row: number): number => {
@@ -370,14 +370,14 @@ export function dualSimplex(
   // Dual: y on the tight rows, and the prices A^T y of every AND and OR column; y2 and its
   // prices for the tie-break costs.
   const y = new Float64Array(size);
-  const andPrice = scan.price.subarray(0, size);
-  const orPrice = scan.price.subarray(size);
+  const andPrice = workspace.price.subarray(0, size);
+  const orPrice = workspace.price.subarray(size);
   const y2 = new Float64Array(size);
-  const andPrice2 = scan.price2.subarray(0, size);
-  const orPrice2 = scan.price2.subarray(size);
+  const andPrice2 = workspace.price2.subarray(0, size);
+  const orPrice2 = workspace.price2.subarray(size);
   // Pivot row and its products with every column; the entering edge's fit change.
-  const andAlpha = scan.alpha.subarray(0, size);
-  const orAlpha = scan.alpha.subarray(size);
+  const andAlpha = workspace.alpha.subarray(0, size);
+  const orAlpha = workspace.alpha.subarray(size);
   let work: Float64Array = new Float64Array(16);
   let work2: Float64Array = new Float64Array(16);
   let edge: Float64Array = new Float64Array(16);
@@ -431,11 +431,11 @@ export function dualSimplex(
     // total - sum_{S subset of N\T} or(S); the total is the zeta transform's last entry, so
     // the empty row's OR part is exactly 0
     out.set(edgeAnd);
-    scan.zeta(out);
+    workspace.zeta(out);
     scratch.set(edgeOr);
     scratch[0] = 0;
-    scan.zeta(scratch);
-    scan.addComplement(out, scratch, scratch[full]);
+    workspace.zeta(scratch);
+    workspace.addComplement(out, scratch, scratch[full]);
   };
 
   /** Duals on the tight rows for the basic costs in `work`, and their prices. */
@@ -446,9 +446,9 @@ export function dualSimplex(
       duals[tight.ids[i]] = work2[i];
     }
     andOut.set(duals);
-    scan.supersetSum(andOut);
+    workspace.supersetSum(andOut);
     orOut.set(duals);
-    meetSumsInPlace(scan, orOut);
+    meetSumsInPlace(workspace, orOut);
   };
 
   /** Recomputes the primal and dual from K^-1, refactoring K first if asked. */
@@ -600,7 +600,7 @@ export function dualSimplex(
   };
 
   const ratioInputs: RatioInputs = {
-    scan,
+    workspace,
     andAlpha,
     orAlpha,
     rho,
@@ -643,7 +643,7 @@ export function dualSimplex(
 
     // The next breakpoint: where a row's noise leaves its box or a basic part, base + t
     // slope, turns negative.
-    scan.rowBreakpoint(kappa0, dKappa, current, SLOPE_TOLERANCE, breakpoint);
+    workspace.rowBreakpoint(kappa0, dKappa, current, SLOPE_TOLERANCE, breakpoint);
     let next = breakpoint.t;
     let leavingRow = breakpoint.row;
     let direction = breakpoint.direction;
@@ -684,9 +684,9 @@ export function dualSimplex(
       }
     }
     andAlpha.set(rho);
-    scan.supersetSum(andAlpha);
+    workspace.supersetSum(andAlpha);
     orAlpha.set(rho);
-    meetSumsInPlace(scan, orAlpha);
+    meetSumsInPlace(workspace, orAlpha);
 
     ratioTest(ratioInputs, direction, entering);
     const enteringTerm = entering.id;
@@ -709,7 +709,13 @@ export function dualSimplex(
       y[leavingRow] += dualStep;
       y2[leavingRow] += dualStep2;
     }
-    scan.addScaledPair(scan.price, scan.price2, scan.alpha, dualStep, dualStep2);
+    workspace.addScaledPair(
+      workspace.price,
+      workspace.price2,
+      workspace.alpha,
+      dualStep,
+      dualStep2
+    );
 
     // Primal edge: the entering variable moves by one unit, the basic terms by -K^-1 of its
     // column on the tight rows (for entering noise at tight row t: K^-1 e_t).
@@ -753,7 +759,7 @@ export function dualSimplex(
       baseStep = -base[leavingTerm] / edge[leavingTerm];
       slopeStep = -slope[leavingTerm] / edge[leavingTerm];
     }
-    scan.addScaledPair(baseFit, slopeFit, rho, baseStep, slopeStep);
+    workspace.addScaledPair(baseFit, slopeFit, rho, baseStep, slopeStep);
     for (let j = 0; j < k; j++) {
       base[j] += baseStep * edge[j];
       slope[j] += slopeStep * edge[j];

@@ -3,8 +3,8 @@
  * The engine needs WebAssembly with 128-bit SIMD, which every Node.js since 16.4 and every
  * current browser has. A caller that needs more memory takes a new instance instead of
  * growing one: growing a memory detaches its buffer, and after the first detached buffer V8
- * checks for detachment on every typed-array access of the thread (measured: the whole
- * solver about 25% slower).
+ * checks for detachment on every typed-array access of the thread (measured: a solver
+ * written in JavaScript 20-40% slower, bench/RESULTS.md).
  */
 const compiled = new Map<string, WebAssembly.Module>();
 

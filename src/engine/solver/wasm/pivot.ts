@@ -49,8 +49,8 @@ export interface Breakpoint {
 
 /**
  * Arrays over the rows (2^n doubles each): the path's values v0 + t dv, the fits of its
- * point base + t slope, the tight rows' marks (the side, +1 or -1; 0 if not tight), and
- * scratch for the pivot row and the edge's fit.
+ * point base + t slope, the tight rows' marks (nonzero where a row is tight), and scratch
+ * for the pivot row and the edge's fit.
  */
 const ROW_ARRAYS = [
   'v0',
@@ -79,7 +79,8 @@ export class PivotWorkspace {
   readonly rows: Record<(typeof ROW_ARRAYS)[number], Float64Array>;
   private readonly kernels: PivotExports;
   private readonly buffer: ArrayBuffer;
-  private readonly breakpoint: Float64Array;
+  /** The kernels' scalar results. */
+  private readonly results: Float64Array;
   private readonly scanned = { bound: 0, columns: 0 };
 
   constructor(
@@ -109,7 +110,7 @@ export class PivotWorkspace {
       (typeof ROW_ARRAYS)[number],
       Float64Array
     >;
-    this.breakpoint = take(4);
+    this.results = take(4);
     this.candidates = new Int32Array(this.buffer, offset, candidateCount);
   }
 
@@ -163,11 +164,11 @@ export class PivotWorkspace {
       dKappa,
       current,
       slopeTolerance,
-      this.breakpoint.byteOffset
+      this.results.byteOffset
     );
-    out.t = this.breakpoint[0];
-    out.row = this.breakpoint[1];
-    out.direction = this.breakpoint[2];
+    out.t = this.results[0];
+    out.row = this.results[1];
+    out.direction = this.results[2];
   }
 
   /**
@@ -184,10 +185,10 @@ export class PivotWorkspace {
       direction,
       this.pivotTolerance,
       dualTolerance,
-      this.breakpoint.byteOffset,
+      this.results.byteOffset,
       this.candidates.byteOffset
     );
-    this.scanned.bound = this.breakpoint[0];
+    this.scanned.bound = this.results[0];
     this.scanned.columns = columns;
     return this.scanned;
   }
