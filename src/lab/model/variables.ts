@@ -172,14 +172,14 @@ export interface ICostEstimate {
 /**
  * Solver seconds per (sample, layer) problem on one thread, by n: the mean over the bundled
  * demo's 210 problems (30 samples x 7 layers of its trained MLP; the canonical optimum and 4
- * alternatives, default bounds) on a 2-core AMD EPYC, bench/RESULTS.md (session 5). n = 8:
+ * alternatives, default bounds) on a 2-core AMD EPYC, bench/RESULTS.md (session 8). n = 8:
  * the n = 10 games with two variables always present. Between and beyond: the neighbouring
  * steps' growth per variable.
  */
 const SOLVE_SECONDS: [number, number][] = [
-  [8, 0.026],
-  [10, 0.126],
-  [12, 1.6]
+  [8, 0.01],
+  [10, 0.065],
+  [12, 0.63]
 ];
 /** Start-up: the backend's model load, its first passes and the probes' training features. */
 const STARTUP_SECONDS = 2;
