@@ -24,7 +24,7 @@ export const SolverOptions = z.object({
   /**
    * `exact`: also bounds each solve by time; a solve stopped there keeps its certified gap
    * and is reported like one stopped at the pivot bound. Unset: 20 s at n = 12, halved per
-   * variable fewer and doubled per variable more, never below 5 s (solver/exact.ts).
+   * variable fewer and doubled per variable more, never below 10 s (solver/exact.ts).
    */
   maxSeconds: z.number().positive().optional(),
   /**

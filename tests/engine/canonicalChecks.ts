@@ -12,7 +12,7 @@ import { referenceCanonical } from './lpReference';
 import { bruteForceFit } from './solverGames';
 
 // A generous time bound: these tests are about optima, and under mutation testing's
-// instrumentation the default bound (5 s at n <= 10) cuts solves short.
+// instrumentation the default bound (10 s at n <= 11) cuts solves short.
 export const EXACT = SolverOptions.parse({ kind: 'exact', maxSeconds: 600 });
 const TAU_FACTOR = 0.05;
 

@@ -26,7 +26,7 @@ options:
                           (max v - min v, for games whose full and empty inputs score alike)
   --tie-break RULE        exact: mix-hash (default, the canonical optimum) or none
   --max-seconds S         exact: stop after S seconds with the certified gap (default 20 at n = 12,
-                          x2 per variable more, /2 per variable fewer, at least 5)
+                          x2 per variable more, /2 per variable fewer, at least 10)
   --force                 allow n > 16`;
 
 /** n from the vector's length, which must be a power of two. */

@@ -26,13 +26,14 @@ const MIN_PIVOTS = 50_000;
 
 /**
  * The time bound where the options set none: 20 s at n = 12, scaled by 2^(n - 12) (a pivot's
- * cost grows about 2x per variable), at least 5 s. At n = 10 the demo's one collapsed-bound
- * problem, its slowest, reaches the optimum in about 4.7 s alone on a core and stops here
- * with a certified gap of about 1% when both cores are busy (bench/RESULTS.md); at n = 12
- * it is the one problem of 210 that reaches the bound.
+ * cost grows about 2x per variable), at least 10 s. The floor is for reproducible results:
+ * the demo's slowest problem at n = 10 (its collapsed-bound one) reaches the optimum in about
+ * 4.7 s alone on a core, and with a floor of 5 s it stopped short (1% certified gap) or not
+ * depending on the machine's load (bench/RESULTS.md). At n = 12 it is the one problem of 210
+ * that reaches the bound.
  */
 export function defaultMaxSeconds(n: number): number {
-  return Math.max(5, 20 * 2 ** (n - 12));
+  return Math.max(10, 20 * 2 ** (n - 12));
 }
 
 /** The work bound: maxPivots where set, else max(maxRounds * 2^n, MIN_PIVOTS) pivots. */
