@@ -109,13 +109,9 @@ export class BasisInverse {
 
   /** Tight row i0 is replaced by a row b (over basic terms); u = b^T K^-1. */
   replaceRow(i0: number, u: Float64Array): void {
-    const { size, capacity, data, slots } = this;
-    const pivot = u[i0];
-    const factors = slots[0];
-    for (let j = 0; j < size; j++) {
-      factors[j] = -data[j * capacity + i0] / pivot;
-    }
-    slots[1].set(u.subarray(0, size));
+    const { size, capacity, data } = this;
+    const factors = this.columnFactors(i0, u[i0]);
+    this.slots[1].set(u.subarray(0, size));
     this.kernels.rank1(0, capacity, size, size, this.slot(0), this.slot(1));
     for (let j = 0; j < size; j++) {
       data[j * capacity + i0] = -factors[j];
@@ -127,12 +123,8 @@ export class BasisInverse {
    * the last row move into the freed positions, as the caller's lists must do too.
    */
   shrink(j0: number, i0: number): void {
-    const { size, capacity, data, slots } = this;
-    const pivot = data[j0 * capacity + i0];
-    const factors = slots[0];
-    for (let j = 0; j < size; j++) {
-      factors[j] = -data[j * capacity + i0] / pivot;
-    }
+    const { size, capacity, data } = this;
+    const factors = this.columnFactors(i0, data[j0 * capacity + i0]);
     factors[j0] = 0;
     this.kernels.rank1(0, capacity, size, size, this.slot(0), 8 * j0 * capacity);
     const last = size - 1;
@@ -210,6 +202,16 @@ export class BasisInverse {
     }
     this.size = k;
     return true;
+  }
+
+  /** -K^-1(j, i0) / pivot for every row j, into the first slot (the rank-1 factors). */
+  private columnFactors(i0: number, pivot: number): Float64Array {
+    const { size, capacity, data } = this;
+    const factors = this.slots[0];
+    for (let j = 0; j < size; j++) {
+      factors[j] = -data[j * capacity + i0] / pivot;
+    }
+    return factors;
   }
 
   private slot(s: number): number {

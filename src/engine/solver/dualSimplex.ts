@@ -451,6 +451,14 @@ export function dualSimplex(
     meetSumsInPlace(workspace, orOut);
   };
 
+  /** The duals and prices of the tie-break costs in force, for the current basis. */
+  const secondPrices = (): void => {
+    for (let j = 0; j < terms.length; j++) {
+      work[j] = cost2[terms.ids[j]];
+    }
+    pricesOf(y2, andPrice2, orPrice2);
+  };
+
   /** Recomputes the primal and dual from K^-1, refactoring K first if asked. */
   const refresh = (refactor = true): boolean => {
     const k = terms.length;
@@ -471,10 +479,7 @@ export function dualSimplex(
       work[j] = j === 0 ? 0 : 1;
     }
     pricesOf(y, andPrice, orPrice);
-    for (let j = 0; j < k; j++) {
-      work[j] = cost2[terms.ids[j]];
-    }
-    pricesOf(y2, andPrice2, orPrice2);
+    secondPrices();
     return true;
   };
 
@@ -982,10 +987,7 @@ export function dualSimplex(
         tight.remove(enteringTight);
         base[leavingTerm] = base[k - 1];
       }
-      for (let j = 0; j < terms.length; j++) {
-        work[j] = cost2[terms.ids[j]];
-      }
-      pricesOf(y2, andPrice2, orPrice2);
+      secondPrices();
       sinceRefresh++;
     }
     return -1;
