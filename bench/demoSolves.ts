@@ -29,16 +29,14 @@ export async function demoSolvesSection(
   samples = 30
 ): Promise<string> {
   const games = await demoGames(samples, specPath, [0]);
-  const seconds: number[] = [];
-  const slowest: string[] = [];
+  const solves: { seconds: number; label: string }[] = [];
   let bounded = 0;
   let alternativesMissing = 0;
   for (const game of games) {
     const started = performance.now();
     const solution = (await solveAndOr(game.values, EXACT)) as ExactSolution;
     const elapsed = (performance.now() - started) / 1000;
-    seconds.push(elapsed);
-    slowest.push(`${elapsed.toFixed(2)} s: sample ${game.sample}, ${game.layer}`);
+    solves.push({ seconds: elapsed, label: `sample ${game.sample}, ${game.layer}` });
     if (!solution.stats.converged) {
       bounded++;
     }
@@ -57,12 +55,12 @@ export async function demoSolvesSection(
     await solveAndOr(game.values, LAB_SGD);
     sgdFirst += performance.now() - started;
   }
+  const seconds = solves.map(solve => solve.seconds);
   const sorted = [...seconds].sort((a, b) => a - b);
-  const top = slowest
-    .map((line, i) => ({ line, s: seconds[i] }))
-    .sort((a, b) => b.s - a.s)
+  const top = [...solves]
+    .sort((a, b) => b.seconds - a.seconds)
     .slice(0, 3)
-    .map(entry => entry.line);
+    .map(solve => `${solve.seconds.toFixed(2)} s: ${solve.label}`);
   const n = games[0]?.n ?? 0;
   return [
     `## \`exact\` on the demo's problems at n = ${n}`,
