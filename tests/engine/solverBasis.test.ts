@@ -52,6 +52,30 @@ describe('the dual simplex basis inverse', () => {
     assert.ok(inverseError(inverse, matrix) < 1e-12, 'the inverse it had');
   });
 
+  it('pivots where the diagonal is zero, the first column included', () => {
+    // K's rows in reverse order: every diagonal entry of a permuted well-conditioned matrix
+    // is small or zero, so each column's pivot comes from another row and the row swaps,
+    // the first column's too, must be undone in the inverse
+    const matrix = randomMatrix(7, random).reverse();
+    matrix[0][0] = 0;
+    assert.ok(inverseError(factored(matrix), matrix) < 1e-12);
+  });
+
+  it('has room for its vectors beside a large matrix', () => {
+    // the kernels' memory comes in 64 KiB pages: at this capacity the page rounding leaves
+    // less room than the four vectors after the matrix need
+    const inverse = new BasisInverse(2050);
+    const matrix = randomMatrix(5, random);
+    assert.ok(inverse.factor(5, (i, j) => matrix[i][j], 1e-12));
+    assert.ok(inverseError(inverse, matrix) < 1e-12);
+    const x = new Float64Array(5);
+    inverse.solve(Float64Array.from([1, 2, 3, 4, 5]), x);
+    for (let i = 0; i < 5; i++) {
+      const row = matrix[i].reduce((total, entry, j) => total + entry * x[j], 0);
+      assert.ok(Math.abs(row - (i + 1)) < 1e-12);
+    }
+  });
+
   it('solves K x = b and K^T y = c', () => {
     const matrix = randomMatrix(6, random);
     const inverse = factored(matrix);
