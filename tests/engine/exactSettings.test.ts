@@ -21,6 +21,16 @@ describe('exact: bounds, stats and fallbacks', () => {
     assert.equal(maxPivotsOf({ maxRounds: 100, maxPivots: 7 }, 1024), 7);
   });
 
+  it('stops at exactly maxPivots pivots, and before the first once its time is spent', () => {
+    const values = mlpGame(6, 3);
+    const cut = solveExact(values, { ...EXACT, maxPivots: 40 });
+    assert.equal(cut.stats.pivots, 40);
+    assert.equal(cut.report.iterations, 40);
+    const spent = solveExact(values, { ...EXACT, maxSeconds: 1e-9 });
+    assert.equal(spent.stats.pivots, 0);
+    assert.equal(spent.stats.converged, false);
+  });
+
   it('solves a constant game without pivots: the constant alone', () => {
     const solution = solveExact(new Float64Array(16).fill(2.5), EXACT);
     assert.equal(solution.and[0], 2.5);
@@ -83,6 +93,16 @@ describe('exact: bounds, stats and fallbacks', () => {
     assert.ok(basis.terms.length > 1);
     basis.values.forEach((value, mask) => assert.ok(Math.abs(value - values[mask]) < 1e-12));
     assert.ok(Math.abs(basis.kappa - kappaOf(values, EXACT.kappaFactor)) < 1e-12);
+
+    // warm-started from it, a related problem's basis is that problem's, not the start's
+    const related = mlpGame(6, 5).map(x => 2 * x - 1);
+    const warm = solveExact(related, EXACT, basis);
+    assert.equal(warm.stats.warm, true);
+    assert.ok(warm.stats.pivots > 0);
+    warm.basis!.values.forEach((value, mask) =>
+      assert.ok(Math.abs(value - related[mask]) < 1e-9, `v(${mask}): ${value}`)
+    );
+    assert.ok(Math.abs(warm.basis!.kappa - kappaOf(related, EXACT.kappaFactor)) < 1e-12);
   });
 
   it('without the tie-break, reaches an optimum of the same cost and no alternatives', () => {
