@@ -202,6 +202,20 @@ export const AnalysisResult = z.object({
 });
 export type AnalysisResult = z.infer<typeof AnalysisResult>;
 
+/** A solve's certified gap as a share of its objective (0 where the solver certifies none). */
+function relativeGap({ gap, objective }: { gap: number | null; objective: number }): number {
+  return (gap ?? 0) / Math.max(Math.abs(objective), 1e-300);
+}
+
+/**
+ * The largest certified gap of the result's solves as a share of the solve's objective: the
+ * absolute gap means nothing without the scale of v. Null where some solve certifies none.
+ */
+export function largestRelativeGap(result: AnalysisResult): number | null {
+  const solves = result.perSample.flat().map(cell => cell.solve);
+  return solves.every(solve => solve.gap !== null) ? Math.max(0, ...solves.map(relativeGap)) : null;
+}
+
 /**
  * What to tell the user when some (sample, layer) solves stopped at the exact solver's work
  * or time bound before its tolerance: those decompositions are feasible but far from the
@@ -214,9 +228,7 @@ export function unconvergedWarning(result: AnalysisResult): string | null {
     return null;
   }
   const solves = result.perSample.flat().map(cell => cell.solve);
-  const gaps = solves
-    .map(({ gap, objective }) => (gap ?? 0) / Math.max(Math.abs(objective), 1e-300))
-    .filter(relative => relative > tolerance);
+  const gaps = solves.map(relativeGap).filter(relative => relative > tolerance);
   if (gaps.length === 0) {
     return null;
   }

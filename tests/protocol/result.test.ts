@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  largestRelativeGap,
   optimumSummary,
   resultWarnings,
   storedResultNote,
@@ -26,8 +27,12 @@ test('converged exact solves give no warning; stopped ones are counted with thei
     new RegExp(`^2 of ${cells.length} \\(sample, layer\\) problems .* up to 50% `)
   );
 
+  assert.equal(largestRelativeGap(result), 0.5);
+
   result.options.solver = { ...result.options.solver, kind: 'lab-sgd' };
   assert.equal(unconvergedWarning(result), null, 'lab-sgd has no certified gap to judge by');
+  cells[2].solve = { ...cells[2].solve, gap: null };
+  assert.equal(largestRelativeGap(result), null, 'a solve without a certified gap');
 });
 
 test('the result says which optimum it reports and how far the alternatives are from it', () => {

@@ -5,7 +5,8 @@
 import { Widget } from '@lumino/widgets';
 import type { ArrayInfo } from '../../protocol/kernelMessages';
 import type { AnalysisModel, IAnalysisForm } from '../model/analysisModel';
-import { field, formatSeconds, h, numberInput, select } from './dom';
+import { field, h, numberInput, select } from './dom';
+import { formatSeconds } from './format';
 import { imageGeometry } from '../model/variables';
 import { renderVariablePicker } from './variablePicker';
 

@@ -108,16 +108,3 @@ export function segmented<T extends string>(
   }
   return h('div', { class: 'jp-Layerwise-switch' }, h('span', {}, label), group);
 }
-
-export function formatSeconds(seconds: number): string {
-  if (seconds < 1) {
-    return 'under a second';
-  }
-  if (seconds < 90) {
-    return `${Math.round(seconds)} s`;
-  }
-  if (seconds < 5400) {
-    return `${Math.round(seconds / 60)} min`;
-  }
-  return `${(seconds / 3600).toFixed(1)} h`;
-}

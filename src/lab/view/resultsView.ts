@@ -5,6 +5,7 @@
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import {
+  largestRelativeGap,
   optimumSummary,
   resultWarnings,
   storedResultNote,
@@ -27,6 +28,7 @@ import { loadPlotly, type IPlotly } from '../plots/plotlyApi';
 import { ComparisonView, type IComparisonActions } from './comparisonView';
 import { h, segmented } from './dom';
 import { drawFigure, figureCard } from './figureCard';
+import { formatShare } from './format';
 
 /** Held-out probe accuracy below this multiple of chance gets a warning. */
 const WEAK_PROBE = 1.5;
@@ -240,8 +242,7 @@ export class ResultsView extends Widget {
 }
 
 function summarise(result: AnalysisResult): HTMLElement[] {
-  const gaps = result.perSample.flat().map(c => c.solve.gap);
-  const maxGap = gaps.every(g => g !== null) ? Math.max(0, ...(gaps as number[])) : null;
+  const maxGap = largestRelativeGap(result);
   const solver = result.options.solver.kind;
   const chance = 1 / Math.max(result.model.classes, 2);
   const weak = result.layers.filter(
@@ -253,7 +254,9 @@ function summarise(result: AnalysisResult): HTMLElement[] {
       {},
       `${result.model.source}: ${result.samples.length} samples, n = ${result.variables.n} ` +
         `variables, ${result.layers.length} layers; ${solver} solver` +
-        (maxGap !== null ? ` (largest optimality gap ${maxGap.toPrecision(2)})` : '') +
+        (maxGap !== null
+          ? ` (largest certified gap ${formatShare(maxGap)} of the objective)`
+          : '') +
         `; ${result.runtime.backend} backend, ${result.runtime.seconds.toFixed(1)} s.`
     )
   ];
