@@ -118,7 +118,7 @@
         (local.set $row (i32.add (local.get $row) (local.get $stride)))
         (br $rows))))
 
-    ;; y[i] += sum_{j < rows} c[j] A[j, i] for i < cols, rows with c[j] = 0 skipped; the others
+  ;; y[i] += sum_{j < rows} c[j] A[j, i] for i < cols, rows with c[j] = 0 skipped; the others
   ;; two at a time, y[i] + c[j] A[j, i] + c[j'] A[j', i] in that order, as one row after the
   ;; other would add them
   (func (export "addRows")

@@ -1,8 +1,9 @@
 /**
  * The dual simplex's per-pivot work over all 2^n rows and 2^(n+1) columns in WebAssembly
  * SIMD (pivot.wat): the ratio test's column scan, the subset transforms, the price and fit
- * updates and the path's row breakpoint, on arrays that live in the kernels' memory. ../dualSimplex.ts reads and writes those arrays like any other
- * Float64Array; the transforms refuse an array from elsewhere.
+ * updates and the path's row breakpoint, on arrays that live in the kernels' memory.
+ * ../dualSimplex.ts reads and writes those arrays like any other Float64Array; the
+ * transforms refuse an array from elsewhere.
  */
 import { instantiate } from './instantiate';
 import { pivotWasm } from './pivotWasm';
