@@ -18,7 +18,13 @@ import {
   type Trace
 } from '../figures/builders';
 import { paperTheme } from '../figures/theme';
-import { optimumSummary, resultWarnings, type AnalysisResult } from '../protocol/result';
+import { formatShare } from '../protocol/format';
+import {
+  largestRelativeGap,
+  optimumSummary,
+  resultWarnings,
+  type AnalysisResult
+} from '../protocol/result';
 
 /** One figure of the page, drawn for the reference layer the reader picks. */
 export interface IReportFigure {
@@ -105,7 +111,7 @@ function mean(values: number[]): number | null {
 function headerTable(result: AnalysisResult): string {
   const { options, runtime, model, variables, samples } = result;
   const solves = result.perSample.flat().map(s => s.solve);
-  const gaps = solves.map(s => s.gap).filter((g): g is number => g !== null);
+  const largestGap = largestRelativeGap(result);
   const labels = samples.filter(s => s.label !== null);
   const correct = labels.filter(s => s.label === s.predicted).length;
   const solver = options.solver;
@@ -116,7 +122,9 @@ function headerTable(result: AnalysisResult): string {
       'solver',
       `${solver.kind}, kappa factor ${solver.kappaFactor}; ` +
         `mean objective ${format(mean(solves.map(s => s.objective)))}, ` +
-        (gaps.length ? `largest gap ${format(Math.max(...gaps))}` : 'no gap bound')
+        (largestGap === null
+          ? 'no gap bound'
+          : `largest certified gap ${formatShare(largestGap)} of the objective`)
     ],
     ['n', `${variables.n} variables: ${variables.names.join(', ')}`],
     [

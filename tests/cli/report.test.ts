@@ -219,8 +219,9 @@ describe('report.html', () => {
   it('fills the header, layer and tracking tables from the result', () => {
     const base = sampleResult();
     const objectives = [1, 2, 3, 4, 5, 9];
-    // relative gaps at most 6.7e-7: below the solver's tolerance, so no warning
-    const gaps = [1e-7, 0, 2e-6, 0, 5e-7, 1e-6];
+    // relative gaps 1e-7, 0, 6.7e-7, 0, 1e-7, 5.6e-7: below the solver's tolerance, so no
+    // warning; the largest absolute gap (5e-6) is not the largest relative one
+    const gaps = [1e-7, 0, 2e-6, 0, 5e-7, 5e-6];
     const result: AnalysisResult = {
       ...base,
       samples: base.samples.map((s, i) => ({ ...s, index: [3, 7][i] })),
@@ -242,7 +243,10 @@ describe('report.html', () => {
     assert.deepEqual(texts(tables[0]), [
       ['model', 'model (input [, 3], 10 classes)'],
       ['backend', 'tfjs / cpu, 1.5 s'],
-      ['solver', 'exact, kappa factor 0.04; mean objective 4, largest gap 0.000002'],
+      [
+        'solver',
+        'exact, kappa factor 0.04; mean objective 4, largest certified gap 7e-7 of the objective'
+      ],
       ['optimum', 'the canonical optimal solution (tie-break mix-hash); no alternatives compared'],
       ['n', '3 variables: a, b, c'],
       ['samples', '2 (indices 3, 7); network correct on 1 of 2'],
@@ -336,7 +340,7 @@ describe('report.html', () => {
       ['model', 'backend', 'solver', 'optimum', 'warning', 'n', 'samples', 'options', 'created']
     );
     assert.match(warned[4][1], /^1 of 6 \(sample, layer\) problems .* up to 25%/);
-    assert.match(warned[2][1], /mean objective 2, largest gap 0\.5$/);
+    assert.match(warned[2][1], /mean objective 2, largest certified gap 25% of the objective$/);
 
     const noGaps: AnalysisResult = {
       ...base,

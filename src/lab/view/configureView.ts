@@ -6,7 +6,7 @@ import { Widget } from '@lumino/widgets';
 import type { ArrayInfo } from '../../protocol/kernelMessages';
 import type { AnalysisModel, IAnalysisForm } from '../model/analysisModel';
 import { field, h, numberInput, select } from './dom';
-import { formatSeconds } from './format';
+import { formatSeconds } from '../../protocol/format';
 import { imageGeometry } from '../model/variables';
 import { renderVariablePicker } from './variablePicker';
 

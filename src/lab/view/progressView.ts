@@ -2,7 +2,7 @@
 import { Widget } from '@lumino/widgets';
 import type { AnalysisModel } from '../model/analysisModel';
 import { h } from './dom';
-import { formatSeconds } from './format';
+import { formatSeconds } from '../../protocol/format';
 
 const PHASE_TEXT: Partial<Record<string, string>> = {
   inspecting: 'Looking for the model in the cell...',

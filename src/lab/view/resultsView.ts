@@ -28,7 +28,7 @@ import { loadPlotly, type IPlotly } from '../plots/plotlyApi';
 import { ComparisonView, type IComparisonActions } from './comparisonView';
 import { h, segmented } from './dom';
 import { drawFigure, figureCard } from './figureCard';
-import { formatShare } from './format';
+import { formatShare } from '../../protocol/format';
 
 /** Held-out probe accuracy below this multiple of chance gets a warning. */
 const WEAK_PROBE = 1.5;

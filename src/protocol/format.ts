@@ -1,4 +1,4 @@
-/** The panel's numbers in words: free of the DOM, so the tests run them in Node. */
+/** Numbers in words, free of the DOM: the panel and the HTML report say them alike. */
 
 /** A share such as a relative gap: a percentage from 0.1% up, below that a power of ten. */
 export function formatShare(share: number): string {

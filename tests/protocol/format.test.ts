@@ -1,7 +1,7 @@
-/** The panel's plain-text numbers: shares and durations as a reader takes them in. */
+/** Shares and durations as a reader takes them in (the panel and the report). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatSeconds, formatShare } from '../../src/lab/view/format';
+import { formatSeconds, formatShare } from '../../src/protocol/format';
 
 test('a share reads as a percentage from 0.1% up, below that as a power of ten', () => {
   assert.equal(formatShare(0.45), '45%');
