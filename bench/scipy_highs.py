@@ -21,6 +21,7 @@ import numpy as np
 import scipy
 import scipy.sparse as sp
 from scipy.optimize import linprog
+from tabular_games import games as tabular_games
 
 ROOT = Path(__file__).resolve().parent.parent
 KAPPA_FACTOR = 0.04
@@ -35,8 +36,8 @@ def subsets(mask: int):
         subset = (subset - 1) & mask
 
 
-def highs_optimum(values: np.ndarray, kappa: float, method: str) -> tuple[float, float]:
-    """The LP optimum and HiGHS's seconds (building the matrix excluded)."""
+def highs_optimum(values: np.ndarray, kappa: float, method: str) -> tuple[float, float, int]:
+    """The LP optimum, HiGHS's seconds (building the matrix excluded) and iterations."""
     size = len(values)
     full = size - 1
     order = np.array([bin(mask).count("1") for mask in range(size)])
@@ -77,11 +78,11 @@ def highs_optimum(values: np.ndarray, kappa: float, method: str) -> tuple[float,
     seconds = time.perf_counter() - started
     if result.status != 0:
         raise RuntimeError(f"HiGHS ended with status {result.status}: {result.message}")
-    return result.fun, seconds
+    return result.fun, seconds, result.nit
 
 
-def exact_optimum(values: np.ndarray) -> tuple[float, float]:
-    """The objective and solve seconds of `layerwise interactions --solver exact`."""
+def exact_optimum(values: np.ndarray) -> tuple[float, float, int]:
+    """The objective, solve seconds and pivots of `layerwise interactions --solver exact`."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder)
         np.save(path / "values.npy", values)
@@ -92,10 +93,31 @@ def exact_optimum(values: np.ndarray) -> tuple[float, float]:
             capture_output=True,
         )
         solved = json.loads((path / "out.json").read_text())
-    return solved["objective"], solved["seconds"]
+    return solved["objective"], solved["seconds"], solved["iterations"]
+
+
+def compare(label: str, values: np.ndarray, methods: list[str]) -> None:
+    kappa = KAPPA_FACTOR * abs(values[-1] - values[0])
+    objective, seconds, pivots = exact_optimum(values)
+    print(f"| {label} | layerwise exact | {seconds:.2f} | {pivots} | {objective:.9f} |", flush=True)
+    for method in methods or ["highs-ds", "highs-ipm"]:
+        optimum, seconds, iterations = highs_optimum(values, kappa, method)
+        print(
+            f"| {label} | SciPy {scipy.__version__} {method} | "
+            f"{seconds:.2f} | {iterations} | {optimum:.9f} |",
+            flush=True,
+        )
 
 
 def main() -> None:
+    print("| game | solver | seconds | iterations | objective |")
+    print("| --- | --- | --- | --- | --- |")
+    if sys.argv[1] == "tabular":
+        n, count, *methods = sys.argv[2:]
+        for game in tabular_games(int(n), int(count)):
+            values = np.array(game["values"], dtype=np.float64)
+            compare(f"n = {n}, {game['dataset']} row {game['row']}", values, methods)
+        return
     games_path, n, sample, layer, *methods = sys.argv[1:]
     game = next(
         g
@@ -103,15 +125,7 @@ def main() -> None:
         if g["n"] == int(n) and g["sample"] == int(sample) and g["layer"] == layer
     )
     values = np.array(game["values"], dtype=np.float64)
-    kappa = KAPPA_FACTOR * abs(values[-1] - values[0])
-    objective, seconds = exact_optimum(values)
-    print(f"| {n} | {sample} | {layer} | layerwise exact | {seconds:.2f} | {objective:.9f} |")
-    for method in methods or ["highs-ds", "highs-ipm"]:
-        optimum, seconds = highs_optimum(values, kappa, method)
-        print(
-            f"| {n} | {sample} | {layer} | SciPy {scipy.__version__} {method} | "
-            f"{seconds:.2f} | {optimum:.9f} |"
-        )
+    compare(f"n = {n}, sample {sample}, {layer}", values, methods)
 
 
 if __name__ == "__main__":
