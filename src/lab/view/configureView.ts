@@ -3,10 +3,10 @@
  * variables, baseline, layers, solver and the estimated cost, and the Run button.
  */
 import { Widget } from '@lumino/widgets';
+import { formatSeconds } from '../../protocol/format';
 import type { ArrayInfo } from '../../protocol/kernelMessages';
 import type { AnalysisModel, IAnalysisForm } from '../model/analysisModel';
 import { field, h, numberInput, select } from './dom';
-import { formatSeconds } from '../../protocol/format';
 import { imageGeometry } from '../model/variables';
 import { renderVariablePicker } from './variablePicker';
 

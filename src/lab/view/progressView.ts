@@ -1,8 +1,8 @@
 /** The running job: stage, a progress bar, the time left and Cancel. */
 import { Widget } from '@lumino/widgets';
+import { formatSeconds } from '../../protocol/format';
 import type { AnalysisModel } from '../model/analysisModel';
 import { h } from './dom';
-import { formatSeconds } from '../../protocol/format';
 
 const PHASE_TEXT: Partial<Record<string, string>> = {
   inspecting: 'Looking for the model in the cell...',

@@ -4,6 +4,7 @@
  */
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
+import { formatShare } from '../../protocol/format';
 import {
   largestRelativeGap,
   optimumSummary,
@@ -28,7 +29,6 @@ import { loadPlotly, type IPlotly } from '../plots/plotlyApi';
 import { ComparisonView, type IComparisonActions } from './comparisonView';
 import { h, segmented } from './dom';
 import { drawFigure, figureCard } from './figureCard';
-import { formatShare } from '../../protocol/format';
 
 /** Held-out probe accuracy below this multiple of chance gets a warning. */
 const WEAK_PROBE = 1.5;
