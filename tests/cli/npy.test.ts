@@ -7,6 +7,8 @@ import {
   encodeNpy,
   parseNpy,
   readNpy,
+  toFloat32,
+  toFloat64,
   toIntegers,
   writeNpy,
   type NpyData
@@ -97,10 +99,83 @@ describe('npy', () => {
     );
     rejects(
       handMade(1, `{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }`, new Uint8Array(16)),
-      /truncated data/
+      /truncated data: shape \(4\) needs 32 bytes, the file has 16$/
     );
     rejects(handMade(4, `{}`), /unsupported \.npy format version 4/);
     rejects(handMade(1, `{'descr': '<f8'}`), /malformed \.npy header/);
+  });
+
+  it('refuses a hostile or cut-off header with a reason, never a crash', () => {
+    const f8 = (shape: string) => `{'descr': '<f8', 'fortran_order': False, 'shape': ${shape}, }`;
+    const full = handMade(1, f8('(2,)'), new Uint8Array(16));
+    // one byte of the magic string wrong, the rest right
+    const wrongMagic = full.slice();
+    wrongMagic[5] = 0x5a;
+    rejects(wrongMagic, /not a NumPy \.npy file/);
+    rejects(full.subarray(0, 9), /not a NumPy \.npy file/);
+    // version 2 keeps its header length in 4 bytes: a file cut inside them
+    rejects(handMade(2, f8('(2,)')).subarray(0, 11), /truncated \.npy header/);
+    // a header length that points past the end of the file
+    const longHeader = full.slice();
+    new DataView(longHeader.buffer).setUint16(8, 60000, true);
+    rejects(longHeader, /truncated \.npy header/);
+    for (const shape of ['(2, -1)', '(2.5,)', '(1e400,)', '(x,)']) {
+      rejects(handMade(1, f8(shape), new Uint8Array(16)), /malformed shape/);
+    }
+    for (const header of [
+      `{'descr': <f8, 'fortran_order': False, 'shape': (2,), }`,
+      `{'descr': x'<f8', 'fortran_order': False, 'shape': (2,), }`,
+      `{'descr': '<f8', 'fortran_order': False, 'shape': 2, }`,
+      `{'descr': '<f8', 'shape': (2,), }`,
+      `{'descr': True, 'fortran_order': False, 'shape': (2,), }`,
+      `{'descr': '<f8', 'fortran_order': False, 'shape': '2', }`
+    ]) {
+      rejects(handMade(1, header, new Uint8Array(16)), /malformed \.npy header/);
+    }
+  });
+
+  it('writes the header numpy expects, version 2 when it outgrows version 1', () => {
+    const header = (bytes: Uint8Array) =>
+      new TextDecoder().decode(
+        bytes.subarray(10, 10 + new DataView(bytes.buffer).getUint16(8, true))
+      );
+    assert.match(
+      header(encodeNpy({ shape: [3], data: Float64Array.of(1, 2, 3) })),
+      /'shape': \(3,\), }/
+    );
+    // 30,000 axes of length 1 make a header of about 90 kB: too long for version 1's 2 bytes
+    const shape = new Array<number>(30000).fill(1);
+    const bytes = encodeNpy({ shape, data: Float64Array.of(5) });
+    assert.deepEqual([bytes[6], bytes[7]], [2, 0]);
+    assert.equal(bytes.length % 64, 8, 'the data (8 bytes) starts 64-aligned');
+    const back = parseNpy(bytes);
+    assert.deepEqual([back.shape.length, Array.from(back.data as Float64Array)], [30000, [5]]);
+    assert.throws(
+      () => encodeNpy({ shape: [3], data: Float64Array.of(1) }),
+      /shape \(3\) holds 3 values, the data 1/
+    );
+  });
+
+  it('reads the header spellings numpy has used', () => {
+    const data = new Uint8Array([7, 8, 9]);
+    for (const descr of ['|u1', '<u1', 'u1']) {
+      const header = `{"descr": "${descr}", "fortran_order": False, "shape": ( 3L , ), }`;
+      const parsed = parseNpy(handMade(1, header, data));
+      assert.deepEqual(
+        [parsed.dtype, parsed.shape, Array.from(parsed.data as Uint8Array)],
+        ['uint8', [3], [7, 8, 9]]
+      );
+    }
+  });
+
+  it('converts any stored type to floats', () => {
+    const int64 = parseNpy(encodeNpy({ shape: [2], data: BigInt64Array.of(-3n, 2n ** 40n) }));
+    assert.deepEqual(Array.from(toFloat64(int64)), [-3, 2 ** 40]);
+    assert.deepEqual(Array.from(toFloat32(int64)), [-3, 2 ** 40]);
+    const float64 = parseNpy(encodeNpy({ shape: [2], data: Float64Array.of(0.1, -2) }));
+    assert.deepEqual(Array.from(toFloat32(float64)), [Math.fround(0.1), -2]);
+    const uint8 = parseNpy(encodeNpy({ shape: [1], data: Uint8Array.of(200) }));
+    assert.deepEqual(Array.from(toFloat64(uint8)), [200]);
   });
 
   it('names a missing file without a stack', async () => {
@@ -117,6 +192,15 @@ describe('npy', () => {
     assert.throws(
       () => toIntegers(parseNpy(encodeNpy({ shape: [1], data: Float32Array.of(1.5) })), 'y.npy'),
       /y\.npy: expected integer values/
+    );
+    const edge = encodeNpy({
+      shape: [2],
+      data: BigInt64Array.of(2n ** 31n - 1n, -(2n ** 31n - 1n))
+    });
+    assert.deepEqual(Array.from(toIntegers(parseNpy(edge), 'y')), [2 ** 31 - 1, -(2 ** 31 - 1)]);
+    assert.throws(
+      () => toIntegers(parseNpy(encodeNpy({ shape: [1], data: BigInt64Array.of(2n ** 31n) })), 'y'),
+      /found 2147483648 at index 0/
     );
   });
 

@@ -16,4 +16,8 @@ test('a duration reads in the unit a person would say it in', () => {
   assert.equal(formatSeconds(37.4), '37 s');
   assert.equal(formatSeconds(95), '2 min');
   assert.equal(formatSeconds(7200), '2.0 h');
+  // each unit from its first whole value
+  assert.equal(formatSeconds(1), '1 s');
+  assert.equal(formatSeconds(90), '2 min');
+  assert.equal(formatSeconds(5400), '1.5 h');
 });
