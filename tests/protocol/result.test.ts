@@ -109,34 +109,25 @@ test('the schemas keep every field of a valid file and refuse a malformed one', 
   const copy = structuredClone(result);
   assert.deepEqual(AnalysisResult.parse(copy), result);
 
-  const broken = (edit: (r: AnalysisResult) => void) => {
+  const parses = (edit: (r: AnalysisResult) => void) => {
     const r = structuredClone(result);
     edit(r);
     return AnalysisResult.safeParse(r).success;
   };
+  const malformed: ((r: AnalysisResult) => void)[] = [
+    r => (r.runtime.runner = 'keras' as 'tfjs'),
+    r => (r.perSample[0][0].ambiguity!.optima = 0),
+    r => (r.perSample[0][0].ambiguity!.salient[0].and = [0.5]),
+    r => (r.metrics.final[0].and[0].spread!.overlap = [1] as unknown as [number, number]),
+    r => (r.stability![0].stability[0].order = 1.5),
+    r => (r.perSample[0][0].and[0].mask = -1.5)
+  ];
+  for (const edit of malformed) {
+    assert.equal(parses(edit), false, String(edit));
+  }
   assert.equal(
-    broken(r => (r.runtime.runner = 'keras' as 'tfjs')),
-    false
-  );
-  assert.equal(
-    broken(r => (r.perSample[0][0].ambiguity!.optima = 0)),
-    false
-  );
-  assert.equal(
-    broken(r => (r.perSample[0][0].ambiguity!.salient[0].and = [0.5])),
-    false
-  );
-  assert.equal(
-    broken(r => (r.metrics.final[0].and[0].spread!.overlap = [1] as unknown as [number, number])),
-    false
-  );
-  assert.equal(
-    broken(r => (r.stability![0].stability[0].order = 1.5)),
-    false
-  );
-  assert.equal(
-    broken(r => (r.perSample[0][0].and[0].mask = -1.5)),
-    false
+    parses(r => (r.runtime.runner = 'onnx')),
+    true
   );
 
   const interactions: InteractionsFile = {
