@@ -15,20 +15,13 @@ import {
   salientFigure,
   stabilityFigure,
   strengthFigure,
-  trackingFigure,
-  type IFigureView
+  trackingFigure
 } from '../../src/figures/builders';
 import { paperTheme } from '../../src/figures/theme';
 import type { AnalysisResult, ComparisonRow, OrderMetrics } from '../../src/protocol/result';
-import { sampleResult } from './fixtures';
+import { figureView, sampleResult } from './fixtures';
 
 const theme = paperTheme(12);
-const view = (over: Partial<IFigureView> = {}): IFigureView => ({
-  kind: 'and',
-  reference: 'final',
-  heatmapInteractions: 40,
-  ...over
-});
 
 type Series = { x: unknown[]; y: unknown[]; name?: string };
 
@@ -69,7 +62,7 @@ test('every table row has one cell per column, with and without the spread over 
   };
   for (const id of FIGURE_IDS) {
     for (const kind of ['and', 'or'] as const) {
-      const fig = buildFigure(id, result, view({ kind }), theme);
+      const fig = buildFigure(id, result, figureView({ kind }), theme);
       assert.ok(fig.table.columns.length > 0, `${id}: columns`);
       for (const row of fig.table.rows) {
         assert.equal(row.length, fig.table.columns.length, `${id} ${kind}: ${row.join(',')}`);
@@ -80,7 +73,7 @@ test('every table row has one cell per column, with and without the spread over 
 
 test('strength table: the metrics of every layer and order, spread columns null without it', () => {
   const result = sampleResult();
-  const fig = strengthFigure(result, view(), theme);
+  const fig = strengthFigure(result, figureView(), theme);
   assert.deepEqual(fig.table.columns, [
     'layer',
     'order',
@@ -130,7 +123,7 @@ test('completeness and salient tables: values per layer and order, in the order 
   const at = (layer: number, order: number): OrderMetrics | undefined =>
     result.metrics.final[layer].and.find(m => m.order === order);
 
-  const completeness = completenessFigure(result, view(), theme);
+  const completeness = completenessFigure(result, figureView(), theme);
   assert.deepEqual(completeness.table.columns, [
     'layer',
     'order',
@@ -163,7 +156,7 @@ test('completeness and salient tables: values per layer and order, in the order 
   assert.deepEqual(curves[0].y, [null, 1 / 1.2]);
   assert.deepEqual(curves[3].y, [(0.6 - 0.2) / 0.6, (0.4 - 0.25) / 0.4]);
 
-  const salient = salientFigure(result, view(), theme);
+  const salient = salientFigure(result, figureView(), theme);
   assert.deepEqual(salient.table.columns, ['layer', 'order', 'salientPerSample']);
   assert.deepEqual(salient.table.rows, [
     ['dense', 1, 0],
@@ -200,7 +193,7 @@ test('tracking heat map: rows by order then variables, cells coloured by their o
       agreement: [null, null, null]
     }
   );
-  const fig = trackingFigure(result, view({ heatmapInteractions: 3 }), theme);
+  const fig = trackingFigure(result, figureView({ heatmapInteractions: 3 }), theme);
   const ticktext = (fig.layout.yaxis as { ticktext: string[] }).ticktext;
   assert.deepEqual(ticktext, ['{a}', '{c}', '{a, b}']);
   assert.deepEqual((fig.layout.yaxis as { tickvals: number[] }).tickvals, [0, 1, 2]);
@@ -274,7 +267,7 @@ test('diverging colours interpolate between the stops at |value| / zmax', () => 
 
 test('probe table: every probed layer with its accuracies, epochs and feature size', () => {
   const result = sampleResult();
-  const fig = probeFigure(result, view(), theme);
+  const fig = probeFigure(result, figureView(), theme);
   assert.deepEqual(fig.table.columns, [
     'layer',
     'trainAccuracy',
@@ -302,7 +295,7 @@ test('probe table: every probed layer with its accuracies, epochs and feature si
 });
 
 test('stability figure: one curve per layer over the orders, its table the same numbers', () => {
-  const fig = stabilityFigure(withStability(), view(), theme);
+  const fig = stabilityFigure(withStability(), figureView(), theme);
   assert.deepEqual(
     (fig.data as Series[]).map(c => [c.name, c.x, c.y]),
     [
@@ -317,7 +310,7 @@ test('stability figure: one curve per layer over the orders, its table the same 
     ['dense_1', 1, 3],
     ['dense_1', 2, null]
   ]);
-  const or = stabilityFigure(withStability(), view({ kind: 'or' }), theme);
+  const or = stabilityFigure(withStability(), figureView({ kind: 'or' }), theme);
   assert.deepEqual(or.table.rows, [['dense', 2, 0.75]]);
 });
 
@@ -380,7 +373,7 @@ test('comparison figure: one IoU curve per layer pair, the spread as error bars 
 test('figures without their data are empty, and names follow the reference layer', () => {
   const result = sampleResult();
   const names = (reference: 'final' | 'previous') =>
-    (strengthFigure(result, view({ reference }), theme).data as Series[])
+    (strengthFigure(result, figureView({ reference }), theme).data as Series[])
       .slice(0, 3)
       .map(t => t.name);
   assert.deepEqual(names('final'), [
@@ -393,7 +386,7 @@ test('figures without their data are empty, and names follow the reference layer
     'forgotten at this layer',
     'newly emerged at this layer'
   ]);
-  const panels = completenessFigure(result, view(), theme).layout.annotations as {
+  const panels = completenessFigure(result, figureView(), theme).layout.annotations as {
     text: string;
     yref: string;
   }[];
@@ -405,11 +398,11 @@ test('figures without their data are empty, and names follow the reference layer
     ]
   );
   // the ids name the exported files
-  assert.equal(stabilityFigure(result, view(), theme).id, 'stability');
+  assert.equal(stabilityFigure(result, figureView(), theme).id, 'stability');
   assert.equal(comparisonFigure([], 'and', theme).id, 'iou');
-  const stability = stabilityFigure(result, view(), theme);
+  const stability = stabilityFigure(result, figureView(), theme);
   assert.deepEqual([stability.data, stability.table.rows], [[], []]);
-  const previous = completenessFigure(result, view({ reference: 'previous' }), theme);
+  const previous = completenessFigure(result, figureView({ reference: 'previous' }), theme);
   assert.match(
     previous.caption,
     /^Completeness: the share of this layer's salient strength the previous layer already had/

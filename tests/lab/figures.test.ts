@@ -12,20 +12,13 @@ import {
   strengthFigure,
   strongestTracked,
   subsetLabel,
-  trackingFigure,
-  type IFigureView
+  trackingFigure
 } from '../../src/figures/builders';
 import { orderColor, paperTheme } from '../../src/figures/theme';
 import { jupyterTheme } from '../../src/lab/plots/jupyterTheme';
-import { sampleResult } from './fixtures';
+import { figureView, sampleResult } from './fixtures';
 
 const theme = paperTheme(12);
-const view = (over: Partial<IFigureView> = {}): IFigureView => ({
-  kind: 'and',
-  reference: 'final',
-  heatmapInteractions: 40,
-  ...over
-});
 
 test('subset labels list the variables whose bits are set', () => {
   assert.equal(subsetLabel(0b101, ['a', 'b', 'c']), '{a, c}');
@@ -34,7 +27,7 @@ test('subset labels list the variables whose bits are set', () => {
 
 test('strength bars: one facet per layer; overlap and forget stack to the total, new points down', () => {
   const result = sampleResult();
-  const fig = strengthFigure(result, view(), theme);
+  const fig = strengthFigure(result, figureView(), theme);
   assert.equal(fig.data.length, 3 * 3);
   const traces = fig.data as { y: number[]; x: number[]; xaxis: string; showlegend: boolean }[];
   assert.deepEqual(
@@ -64,13 +57,13 @@ test('strength bars: one facet per layer; overlap and forget stack to the total,
 
 test('strength bars follow the AND/OR switch and the reference switch', () => {
   const result = sampleResult();
-  const or = strengthFigure(result, view({ kind: 'or' }), theme);
+  const or = strengthFigure(result, figureView({ kind: 'or' }), theme);
   assert.deepEqual(
     [0, 3, 6].map(i => (or.data[i] as { y: number[] }).y),
     [[0.1], [0.4], [0.5]]
   );
   assert.match(or.title, /^OR/);
-  const prev = strengthFigure(result, view({ reference: 'previous' }), theme);
+  const prev = strengthFigure(result, figureView({ reference: 'previous' }), theme);
   assert.deepEqual((prev.data[3] as { y: number[] }).y, [0.9, 0.3]);
   assert.notEqual((prev.data[0] as { name: string }).name, (or.data[0] as { name: string }).name);
 });
@@ -94,7 +87,7 @@ test('facets: at most three columns', () => {
 
 test('completeness figure: one completeness and one redundancy curve per order', () => {
   const result = sampleResult();
-  const fig = completenessFigure(result, view(), theme);
+  const fig = completenessFigure(result, figureView(), theme);
   assert.equal(fig.data.length, 4);
   const c1 = fig.data[0] as { y: (number | null)[]; yaxis?: string };
   const r1 = fig.data[1] as { y: (number | null)[]; yaxis?: string };
@@ -106,13 +99,13 @@ test('completeness figure: one completeness and one redundancy curve per order',
   assert.deepEqual((c1 as unknown as { x: string[] }).x, ['dense', 'dense_1']);
   assert.match(fig.caption, /final layer itself is left out/);
   // ...but against the previous layer it is a real comparison.
-  const previous = completenessFigure(result, view({ reference: 'previous' }), theme);
+  const previous = completenessFigure(result, figureView({ reference: 'previous' }), theme);
   assert.deepEqual((previous.data[0] as { x: string[] }).x, ['dense', 'dense_1', 'output']);
 });
 
 test('completeness figure: error bars and table columns from the spread over the optima', () => {
   const result = sampleResult();
-  const plain = completenessFigure(result, view(), theme);
+  const plain = completenessFigure(result, figureView(), theme);
   assert.ok(
     plain.data.every(trace => trace.error_y === undefined),
     'no spread, no bars'
@@ -125,7 +118,7 @@ test('completeness figure: error bars and table columns from the spread over the
     completeness: [0.5, 0.75],
     redundancy: [0.1, 0.25]
   };
-  const fig = completenessFigure(result, view(), theme);
+  const fig = completenessFigure(result, figureView(), theme);
   const bars = (fig.data[0] as { error_y: { array: number[]; arrayminus: number[] } }).error_y;
   const value = dense.completeness!;
   assert.ok(Math.abs(bars.array[0] - (0.75 - value)) < 1e-12);
@@ -139,7 +132,7 @@ test('completeness figure: error bars and table columns from the spread over the
     ),
     [0.5, 0.75, 0.1, 0.25]
   );
-  const strength = strengthFigure(result, view(), theme);
+  const strength = strengthFigure(result, figureView(), theme);
   const row = strength.table.rows[0];
   assert.deepEqual(
     ['overlapMin', 'overlapMax', 'newMax'].map(c => row[strength.table.columns.indexOf(c)]),
@@ -148,7 +141,7 @@ test('completeness figure: error bars and table columns from the spread over the
 });
 
 test('salient counts stack by order per layer', () => {
-  const fig = salientFigure(sampleResult(), view(), theme);
+  const fig = salientFigure(sampleResult(), figureView(), theme);
   assert.deepEqual(
     fig.data.map(t => (t as { y: number[] }).y),
     [
@@ -160,7 +153,7 @@ test('salient counts stack by order per layer', () => {
 
 test('tracking heat map: one vector cell per interaction and layer, strongest first kept', () => {
   const result = sampleResult();
-  const fig = trackingFigure(result, view(), theme);
+  const fig = trackingFigure(result, figureView(), theme);
   const shapes = fig.layout.shapes as { fillcolor: string }[];
   assert.equal(shapes.length, 2 * 3);
   assert.deepEqual((fig.layout.yaxis as { ticktext: string[] }).ticktext, ['{a}', '{a, b}']);
@@ -177,9 +170,9 @@ test('tracking heat map: one vector cell per interaction and layer, strongest fi
     ]
   );
   assert.ok(!fig.data.some(t => t.type === 'heatmap'), 'Plotly heatmaps are rasterised in SVG');
-  const top1 = trackingFigure(result, view({ heatmapInteractions: 1 }), theme);
+  const top1 = trackingFigure(result, figureView({ heatmapInteractions: 1 }), theme);
   assert.deepEqual((top1.layout.yaxis as { ticktext: string[] }).ticktext, ['{a}']);
-  const or = trackingFigure(result, view({ kind: 'or' }), theme);
+  const or = trackingFigure(result, figureView({ kind: 'or' }), theme);
   assert.deepEqual((or.layout.yaxis as { ticktext: string[] }).ticktext, ['{b, c}']);
 });
 
@@ -187,16 +180,16 @@ test('tracking heat map: rows of text never closer than 1.5 lines, within the pa
   const result = sampleResult();
   // Font 12 px: a row takes 18 px and the axes 120 px, so two rows need 156 px and a page of
   // 150 px has room for one.
-  const fits = trackingFigure(result, view(), paperTheme(12, 1000));
+  const fits = trackingFigure(result, figureView(), paperTheme(12, 1000));
   assert.equal(fits.minHeightPx, 156);
-  const page = trackingFigure(result, view(), paperTheme(12, 150));
+  const page = trackingFigure(result, figureView(), paperTheme(12, 150));
   assert.deepEqual((page.layout.yaxis as { ticktext: string[] }).ticktext, ['{a}']);
   assert.match(page.caption, /^The 1 strongest/);
 });
 
 test('order legends: titled once, numbers as entries, listed in order', () => {
   for (const build of [completenessFigure, salientFigure]) {
-    const fig = build(sampleResult(), view(), theme);
+    const fig = build(sampleResult(), figureView(), theme);
     const legend = fig.layout.legend as { title: { text: string }; traceorder: string };
     assert.equal(legend.title.text, 'order');
     assert.equal(legend.traceorder, 'normal');
@@ -210,7 +203,7 @@ test('strength figure: the legend fills the empty cells of the last row', () => 
   const legend = (fig: ReturnType<typeof strengthFigure>) =>
     fig.layout.legend as { orientation: string; x: number; y: number };
   // three layers: one row, no empty cell, the legend stays on top
-  assert.equal(legend(strengthFigure(result, view(), theme)).orientation, 'h');
+  assert.equal(legend(strengthFigure(result, figureView(), theme)).orientation, 'h');
   const extra = (count: number) => {
     const more = { ...result, metrics: { ...result.metrics } };
     const added = Array.from({ length: count }, (_, i) => ({
@@ -218,7 +211,7 @@ test('strength figure: the legend fills the empty cells of the last row', () => 
       layer: `extra_${i}`
     }));
     more.metrics.final = [...result.metrics.final, ...added];
-    return legend(strengthFigure(more, view(), theme));
+    return legend(strengthFigure(more, figureView(), theme));
   };
   // 5 facets in a 2 x 3 grid leave one cell, too narrow: the legend stays on top
   assert.equal(extra(2).orientation, 'h');
@@ -237,7 +230,7 @@ test('diverging colours: white at zero, the scale ends at +-zmax and beyond', ()
 });
 
 test('probe figure skips the output layer and draws the chance level', () => {
-  const fig = probeFigure(sampleResult(), view(), theme);
+  const fig = probeFigure(sampleResult(), figureView(), theme);
   const lines = fig.data as { name: string; x: string[]; y: number[] }[];
   assert.deepEqual(lines[0].x, ['dense', 'dense_1']);
   assert.deepEqual(
@@ -266,7 +259,7 @@ test('probe figure leaves out the analysed samples when they have no labels', ()
       layer.probe = { ...layer.probe, sampleAccuracy: null, sampleCount: 0 };
     }
   }
-  const names = probeFigure(result, view(), theme).data.map(t => t.name);
+  const names = probeFigure(result, figureView(), theme).data.map(t => t.name);
   assert.deepEqual(names, ['training rows', 'held-out training rows', 'chance']);
 });
 
@@ -276,7 +269,7 @@ test('every figure builds and uses the theme colours', () => {
     false
   );
   for (const id of FIGURE_IDS) {
-    const fig = buildFigure(id, sampleResult(), view(), dark);
+    const fig = buildFigure(id, sampleResult(), figureView(), dark);
     assert.equal(fig.id, id);
     assert.equal(fig.layout.paper_bgcolor, '#111111');
     assert.equal((fig.layout.font as { color: string }).color, '#eeeeee');
@@ -309,7 +302,7 @@ test('figures and their CSV name layers by their labels (type and path), not the
     layer,
     stability: [{ order: 1, value: 2 }]
   }));
-  const build = (id: (typeof FIGURE_IDS)[number]) => buildFigure(id, result, view(), theme);
+  const build = (id: (typeof FIGURE_IDS)[number]) => buildFigure(id, result, figureView(), theme);
   const firstCells = (id: (typeof FIGURE_IDS)[number]) => [
     ...new Set(build(id).table.rows.map(row => row[0]))
   ];

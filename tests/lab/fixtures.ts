@@ -2,6 +2,7 @@
  * A small, schema-valid AnalysisResult (3 variables, 3 layers, 2 samples) for the lab tests;
  * the metrics follow method.md 5 so identities hold as in real results.
  */
+import type { IFigureView } from '../../src/figures/builders';
 import { AnalysisOptions } from '../../src/protocol/options';
 import { AnalysisResult, SCHEMA_VERSION, type OrderMetrics } from '../../src/protocol/result';
 
@@ -156,4 +157,9 @@ export function sampleResult(): AnalysisResult {
     stability: null,
     warnings: []
   });
+}
+
+/** The panel's default figure view (AND, against the final layer), with any field changed. */
+export function figureView(over: Partial<IFigureView> = {}): IFigureView {
+  return { kind: 'and', reference: 'final', heatmapInteractions: 40, ...over };
 }
