@@ -5,7 +5,7 @@ codes. It says on stderr which Node runs, since that decides what the backend ca
 
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
 
 from .node import BackendUnavailable, find_node
@@ -24,11 +24,11 @@ def main() -> int:
     except BackendUnavailable as problem:
         print(f"layerwise: {problem}", file=sys.stderr)
         return 1
-    print(f"layerwise: {node.describe()}", file=sys.stderr)
-    try:
-        return subprocess.run([node.path, str(launcher), *sys.argv[1:]]).returncode
-    except KeyboardInterrupt:
-        return 130
+    print(f"layerwise: {node.describe()}", file=sys.stderr, flush=True)
+    # Node takes this process's place rather than running as its child, so a signal sent to
+    # `layerwise` (a service manager's SIGTERM to a worker, Ctrl-C) reaches Node itself. A
+    # child would outlive its killed launcher and keep taking tasks from the queue.
+    os.execvp(node.path, [node.path, str(launcher), *sys.argv[1:]])
 
 
 if __name__ == "__main__":
