@@ -203,6 +203,34 @@ describe('layerwise analyze --queue with layerwise worker', { skip: skip ?? fals
     await a.stop('SIGKILL');
   });
 
+  it('a worker stops on SIGTERM, with its Redis up or gone', async () => {
+    const own = await startRedis();
+    const exitWithin = async (stopped: TestWorker, seconds: number) => {
+      const timer = setTimeout(() => stopped.process.kill('SIGKILL'), seconds * 1000);
+      const code = await stopped.exit();
+      clearTimeout(timer);
+      return code;
+    };
+    try {
+      const up = await startWorker(own.url);
+      up.process.kill('SIGTERM');
+      assert.equal(await exitWithin(up, 20), 0, up.log());
+
+      const cutOff = await startWorker(own.url);
+      await own.kill();
+      await cutOff.waitFor(/ECONNREFUSED/);
+      cutOff.process.kill('SIGTERM');
+      // BullMQ alone would wait for Redis for ever (taskforcesh/bullmq#4656)
+      assert.equal(await exitWithin(cutOff, 20), 0, cutOff.log());
+      assert.match(
+        cutOff.log(),
+        /Redis at redis:\/\/127\.0\.0\.1:\d+ cannot be reached: stopped without it/
+      );
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('a Redis that cannot be reached is reported, and the command ends', async () => {
     const port = await freePort();
     const started = Date.now();

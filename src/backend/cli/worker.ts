@@ -39,6 +39,18 @@ async function run(args: string[]): Promise<void> {
   const lockSeconds = optionalNumber(parsed, 'lock-seconds', whole, 'a positive integer') ?? 30;
   const log = (line: string) =>
     process.stderr.write(`[worker ${process.pid} ${new Date().toISOString()}] ${line}\n`);
+  // Listening before the worker announces itself: a SIGTERM sent as soon as it says it runs
+  // must finish the tasks in hand, not kill it.
+  const stopping = new Promise<void>(resolve => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      log('stopping: finishing the tasks in hand');
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   const { startQueueWorker } = await import('../queue/worker');
   const worker = await startQueueWorker({
     url,
@@ -47,16 +59,11 @@ async function run(args: string[]): Promise<void> {
     lockSeconds,
     log
   });
-  await new Promise<void>(resolve => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      log('stopping: finishing the tasks in hand');
-      void worker.close().then(resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopping;
+  if (!(await worker.close())) {
+    // BullMQ's Redis clients would keep the process alive retrying a Redis that is gone.
+    process.exit(0);
+  }
 }
 
 export const workerCommand: Command = {

@@ -4,6 +4,7 @@
  * main thread stays free to renew the tasks' locks (BullMQ moves a task whose lock lapses,
  * its worker killed, back to the queue) and to hear cancellations.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
@@ -34,8 +35,12 @@ export interface WorkerOptions {
 }
 
 export interface RunningWorker {
-  /** Waits for the tasks being solved, then disconnects. */
-  close(): Promise<void>;
+  /**
+   * Waits for the tasks being solved, then disconnects. Resolves to false where Redis could
+   * not be reached: the worker stopped without it, and its Redis clients may still be
+   * retrying (the process should exit).
+   */
+  close(): Promise<boolean>;
 }
 
 /** The refusal a task of another version gets, for its submitter to report. */
@@ -85,11 +90,16 @@ export async function startQueueWorker(options: WorkerOptions): Promise<RunningW
     }
   };
 
+  const inHand = new Set<Promise<SolveAnswer>>();
   const worker = new Worker(
     QUEUE_NAME,
     (job, _token, signal) => {
       options.log(`task ${short(job)} started`);
-      return solve(job, signal);
+      const solving = solve(job, signal);
+      const done = () => inHand.delete(solving);
+      inHand.add(solving);
+      solving.then(done, done);
+      return solving;
     },
     {
       connection,
@@ -133,9 +143,25 @@ export async function startQueueWorker(options: WorkerOptions): Promise<RunningW
   );
   return {
     close: async () => {
-      await worker.close();
+      const closed = worker.close().then(
+        () => true,
+        () => true
+      );
+      // BullMQ's close waits for Redis for ever while it cannot be reached
+      // (taskforcesh/bullmq#4656). Cut off from Redis, the worker stops once its tasks in hand
+      // end: their answers cannot be stored, their locks lapse, and another worker solves them.
+      let reached = true;
+      while (!(await Promise.race([closed, sleep(1000, false, { ref: false })]))) {
+        if (subscriber.status !== 'ready') {
+          await Promise.allSettled(inHand);
+          options.log(`Redis at ${shown} cannot be reached: stopped without it`);
+          reached = false;
+          break;
+        }
+      }
       subscriber.disconnect();
       await pool.close();
+      return reached;
     }
   };
 }
