@@ -2,6 +2,7 @@
  * Results outlive the process: after a crash (SIGKILL) and a restart on the same data folder
  * every finished result is still served, an identical analysis returns at once, and the
  * uploads are still there. A results folder that cannot be written keeps results in memory, with a warning.
+ * A SIGTERM stops it cleanly, even the moment it has started.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -89,5 +90,15 @@ it('keeps a result in memory with a warning when the results folder is unwritabl
     assert.equal(repeat.persisted, false);
   } finally {
     await backend.stop();
+  }
+});
+
+it('stops cleanly on a SIGTERM sent the moment it says it listens', async () => {
+  // It listens for the signals before it says so. Killed outright instead, it would leave its
+  // working folder behind (exit by signal, not 0).
+  for (let round = 0; round < 5; round++) {
+    const backend = await startBackend(['--data-dir', dataDir]);
+    await backend.stop();
+    assert.deepEqual([backend.process.exitCode, backend.process.signalCode], [0, null]);
   }
 });

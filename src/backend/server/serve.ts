@@ -352,12 +352,9 @@ async function serve(args: string[]): Promise<void> {
   const workDir = mkdtempSync(path.join(tmpdir(), 'layerwise-cwd-'));
   process.chdir(workDir);
   const running = await startServer(options);
-  process.stdout.write(
-    `layerwise backend listening on ${running.url}\n` +
-      (options.showToken ? `token: ${options.token}\n` : '') +
-      `results folder: ${options.dataDir}\n`
-  );
-  await new Promise<void>(resolve => {
+  // Listening for the signals before saying so: a SIGTERM sent as soon as the line appears
+  // must close the server and remove its folder, not kill it.
+  const stopped = new Promise<void>(resolve => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -369,6 +366,12 @@ async function serve(args: string[]): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  process.stdout.write(
+    `layerwise backend listening on ${running.url}\n` +
+      (options.showToken ? `token: ${options.token}\n` : '') +
+      `results folder: ${options.dataDir}\n`
+  );
+  await stopped;
 }
 
 /** `layerwise serve`: runs until SIGINT or SIGTERM. */
