@@ -226,6 +226,13 @@ describe('layerwise analyze --queue with layerwise worker', { skip: skip ?? fals
         cutOff.log(),
         /Redis at redis:\/\/127\.0\.0\.1:\d+ cannot be reached: stopped without it/
       );
+
+      // Redis down from the start: the worker waits for it, and a SIGTERM still stops it
+      const waiting = startCli(['worker', '--queue', own.url, '--concurrency', '1']);
+      await waiting.waitFor(/ECONNREFUSED/);
+      waiting.process.kill('SIGTERM');
+      assert.equal(await exitWithin(waiting, 20), 0, waiting.log());
+      assert.match(waiting.log(), /stopping before any task was taken/);
     } finally {
       await own.stop();
     }

@@ -41,10 +41,16 @@ async function run(args: string[]): Promise<void> {
     process.stderr.write(`[worker ${process.pid} ${new Date().toISOString()}] ${line}\n`);
   // Listening before the worker announces itself: a SIGTERM sent as soon as it says it runs
   // must finish the tasks in hand, not kill it.
+  let started = false;
   const stopping = new Promise<void>(resolve => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      if (!started) {
+        // Still waiting for Redis, which may never answer; no task has been taken.
+        log('stopping before any task was taken');
+        process.exit(0);
+      }
       log('stopping: finishing the tasks in hand');
       resolve();
     };
@@ -59,6 +65,7 @@ async function run(args: string[]): Promise<void> {
     lockSeconds,
     log
   });
+  started = true;
   await stopping;
   if (!(await worker.close())) {
     // BullMQ's Redis clients would keep the process alive retrying a Redis that is gone.
