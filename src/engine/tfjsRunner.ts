@@ -18,6 +18,16 @@ const INPUT_CONFIG_KEYS = ['batchInputShape', 'inputShape', 'inputDim', 'batchSi
 
 type LayerConstructor = new (config: tf.serialization.ConfigDict) => tf.layers.Layer;
 
+/**
+ * A model whose outputs are the requested layers' and the logits, each tensor once (a linear
+ * output layer is its own logits; tf.model cannot return one tensor twice); `slots[i]` is the
+ * output that answers request i, the logits last.
+ */
+interface TappedModel {
+  model: tf.LayersModel;
+  slots: number[];
+}
+
 function withoutBatch(shape: tf.Shape | tf.Shape[]): number[] {
   const first = (Array.isArray(shape[0]) ? shape[0] : shape) as tf.Shape;
   return first.slice(1).map(d => (d === null ? -1 : d));
@@ -68,7 +78,7 @@ export class TfjsRunner implements ModelRunner {
   private readonly logits: tf.SymbolicTensor;
   private readonly linearClone: tf.layers.Layer | null;
   private readonly byName = new Map<string, tf.layers.Layer>();
-  private readonly tapped = new Map<string, tf.LayersModel>();
+  private readonly tapped = new Map<string, TappedModel>();
   private readonly maxBatch: number;
 
   constructor(
@@ -111,7 +121,7 @@ export class TfjsRunner implements ModelRunner {
     const shape = this.logits.shape;
     if (shape.length !== 2 || shape[1] === null) {
       throw new AnalysisInputError(
-        `the model's output has shape [${shape.join(', ')}]; a classifier's [batch, classes] is needed`
+        `the model's output has shape [${shape.map((d, i) => d ?? (i === 0 ? 'batch' : '?')).join(', ')}]; a classifier's [batch, classes] is needed`
       );
     }
     this.classes = shape[1] === 1 ? 2 : shape[1];
@@ -145,11 +155,11 @@ export class TfjsRunner implements ModelRunner {
     return { logits, clone };
   }
 
-  private tapModel(layerNames: string[]): tf.LayersModel {
+  private tapModel(layerNames: string[]): TappedModel {
     const key = layerNames.join('\u0000');
     let tapped = this.tapped.get(key);
     if (!tapped) {
-      const outputs = layerNames.map(name => {
+      const wanted = layerNames.map(name => {
         const layer = this.byName.get(name);
         if (!layer) {
           throw new AnalysisInputError(
@@ -158,8 +168,12 @@ export class TfjsRunner implements ModelRunner {
         }
         return singleOutput(layer);
       });
-      outputs.push(this.logits);
-      tapped = tf.model({ inputs: this.model.inputs, outputs });
+      wanted.push(this.logits);
+      const outputs = [...new Set(wanted)];
+      tapped = {
+        model: tf.model({ inputs: this.model.inputs, outputs }),
+        slots: wanted.map(output => outputs.indexOf(output))
+      };
       this.tapped.set(key, tapped);
     }
     return tapped;
@@ -172,7 +186,7 @@ export class TfjsRunner implements ModelRunner {
         `expected ${batch} inputs of ${size} values (${batch * size}), got ${inputs.length} values`
       );
     }
-    const tapped = this.tapModel(layerNames);
+    const { model, slots } = this.tapModel(layerNames);
     const results: Float32Array[] = [];
     for (let start = 0; start < batch; start += this.maxBatch) {
       const count = Math.min(this.maxBatch, batch - start);
@@ -182,7 +196,7 @@ export class TfjsRunner implements ModelRunner {
           [count, ...this.inputShape],
           this.inputDtype
         );
-        const predicted = tapped.predict(x, { batchSize: count });
+        const predicted = model.predict(x, { batchSize: count });
         const ys = Array.isArray(predicted) ? predicted : [predicted];
         return ys.map(y => tf.cast(y, 'float32').reshape([count, -1]));
       });
@@ -198,8 +212,9 @@ export class TfjsRunner implements ModelRunner {
         tf.dispose(outs);
       }
     }
-    const logits = results.pop() as Float32Array;
-    return { features: results, logits };
+    const features = slots.map(slot => results[slot]);
+    const logits = features.pop() as Float32Array;
+    return { features, logits };
   }
 
   dispose(): void {

@@ -118,6 +118,100 @@ describe('TfjsRunner', () => {
     x.dispose();
   });
 
+  it('refuses, saying why, models it cannot analyse', () => {
+    const twoInputs = (() => {
+      const a = tf.input({ shape: [2] });
+      const b = tf.input({ shape: [2] });
+      const joined = tf.layers.concatenate().apply([a, b]) as tf.SymbolicTensor;
+      const out = tf.layers.dense({ units: 2 }).apply(joined) as tf.SymbolicTensor;
+      return tf.model({ inputs: [a, b], outputs: out });
+    })();
+    assert.throws(() => new TfjsRunner(twoInputs), /the model has 2 inputs; one is supported/);
+
+    const openLength = (() => {
+      const x = tf.input({ shape: [null, 3] });
+      const pooled = tf.layers.globalAveragePooling1d().apply(x) as tf.SymbolicTensor;
+      const out = tf.layers.dense({ units: 2 }).apply(pooled) as tf.SymbolicTensor;
+      return tf.model({ inputs: x, outputs: out });
+    })();
+    assert.throws(
+      () => new TfjsRunner(openLength),
+      /input shape \[-1, 3\] has an unknown dimension; export it with a fixed input shape/
+    );
+
+    const perPosition = tf.sequential();
+    perPosition.add(tf.layers.dense({ inputShape: [4, 5], units: 3 }));
+    assert.throws(
+      () => new TfjsRunner(perPosition),
+      /the model's output has shape \[batch, 4, 3\]; a classifier's \[batch, classes\] is needed/
+    );
+  });
+
+  it('refuses to tap a layer that is applied twice or has several outputs', async () => {
+    const x = tf.input({ shape: [3] });
+    const shared = tf.layers.dense({ units: 3, name: 'shared' });
+    const twice = shared.apply(shared.apply(x)) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 2, name: 'head' }).apply(twice) as tf.SymbolicTensor;
+    const runner = new TfjsRunner(tf.model({ inputs: x, outputs: out }));
+    assert.deepEqual(
+      runner.layers.map(l => [l.name, l.className]),
+      [
+        ['shared', 'Dense'],
+        ['head', 'Dense']
+      ]
+    );
+    await assert.rejects(
+      runner.run(new Float32Array(3), 1, ['shared']),
+      /layer 'shared' is used more than once in the model; it cannot be tapped/
+    );
+    const { logits } = await runner.run(new Float32Array(3), 1, ['head']);
+    assert.equal(logits.length, 2);
+    runner.dispose();
+
+    const sequence = tf.input({ shape: [3, 2] });
+    const [last] = tf.layers
+      .gru({ units: 2, returnState: true, name: 'recurrent' })
+      .apply(sequence) as tf.SymbolicTensor[];
+    const head = tf.layers.dense({ units: 2 }).apply(last) as tf.SymbolicTensor;
+    const withState = new TfjsRunner(tf.model({ inputs: sequence, outputs: head }));
+    await assert.rejects(
+      withState.run(new Float32Array(6), 1, ['recurrent']),
+      /layer 'recurrent' has several outputs; it cannot be tapped/
+    );
+    withState.dispose();
+  });
+
+  it('takes a linear head as the logits and checks the input length', async () => {
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ inputShape: [2], units: 4, name: 'hidden', activation: 'relu' }));
+    model.add(tf.layers.dense({ units: 3, name: 'scores' }));
+    const runner = new TfjsRunner(model);
+    assert.equal(runner.logitsSource, 'output');
+    assert.equal(runner.classes, 3);
+    assert.deepEqual(
+      runner.layers.map(l => [l.name, l.index, l.outputShape]),
+      [
+        ['hidden', 0, [4]],
+        ['scores', 1, [3]]
+      ]
+    );
+    const input = Float32Array.from([0.5, -1, 2, 0.25, -0.75, 1.5]);
+    const { features, logits } = await runner.run(input, 3, ['hidden', 'scores']);
+    const expected = tf.tidy(() =>
+      (model.predict(tf.tensor2d(input, [3, 2])) as tf.Tensor).dataSync()
+    );
+    assert.deepEqual(Array.from(logits), Array.from(expected));
+    assert.deepEqual(Array.from(features[1]), Array.from(expected), 'the tapped head');
+    assert.equal(features[0].length, 12);
+    const again = await runner.run(input, 3, ['hidden', 'hidden']);
+    assert.deepEqual(again.features, [features[0], features[0]]);
+    await assert.rejects(
+      runner.run(input, 2, []),
+      /expected 2 inputs of 2 values \(4\), got 6 values/
+    );
+    runner.dispose();
+  });
+
   it('names unknown layers', async () => {
     const runner = new TfjsRunner(andGateModel());
     await assert.rejects(
