@@ -97,7 +97,108 @@ describe('analyze: bad input', () => {
   it('asks for training data when probes are needed', async () => {
     await rejectsWith(
       analyze(input({ layers: [] }, andGateModel(), { training: null })),
-      /training inputs and labels are needed to train the probes of the intermediate layers \(gates\)/
+      /training inputs and labels are needed to train the probes of the intermediate layers \(gates\); give them, or analyse only the output layer \(layers: \['out'\]\)$/
+    );
+  });
+
+  it('refuses more than 26 variables even when forced, and takes n = maxVariables', async () => {
+    const variables = Array.from({ length: 27 }, (_, i) => [i]);
+    await rejectsWith(
+      analyze(input({ variables, force: true })),
+      /n = 27 variables needs 2\^27 = 134,217,728 masked forward passes per sample .*; at most 26 variables are supported/
+    );
+    const result = await analyze(input({ maxVariables: 4 }));
+    assert.equal(result.variables.n, 4);
+  });
+
+  it('counts the passes of every sample and noise draw in the refusal', async () => {
+    await rejectsWith(
+      analyze(
+        input({ maxVariables: 3, stability: { enabled: true, draws: 5 } }, andGateModel(), {
+          samples: { data: new Float32Array(8), count: 2 },
+          labels: [1, 0]
+        })
+      ),
+      /n = 4 variables needs 2\^4 = 16 masked forward passes per sample \(192 for 2 samples and 5 noise draws each\); the limit is maxVariables = 3\. Use fewer variables, or set force/
+    );
+  });
+
+  it('refuses labels that are not classes, one by one at the edges', async () => {
+    for (const [label, shown] of [
+      [2, '2'],
+      [-1, '-1'],
+      [0.5, '0.5']
+    ] as const) {
+      await rejectsWith(
+        analyze(input({}, andGateModel(), { labels: [label] })),
+        new RegExp(`samples: label ${shown} of sample 0 is not a class of the model \\(0\\.\\.1\\)`)
+      );
+    }
+    await rejectsWith(
+      analyze(input({}, andGateModel(), { labels: [1, 0] })),
+      /samples: 2 labels for 1 samples/
+    );
+    const training = {
+      data: new Float32Array(16),
+      count: 4,
+      labels: [0, 1, 1, 2]
+    };
+    await rejectsWith(
+      analyze(input({ layers: ['gates'] }, andGateModel(), { training })),
+      /training data: label 2 of sample 3 is not a class of the model \(0\.\.1\)/
+    );
+    await rejectsWith(
+      analyze(
+        input({ layers: ['gates'] }, andGateModel(), { training: { ...training, labels: [0, 1] } })
+      ),
+      /training data: 2 labels for 4 samples/
+    );
+  });
+
+  it('names counts that do not match the samples', async () => {
+    await rejectsWith(
+      analyze(input({}, andGateModel(), { samples: { data: new Float32Array(0), count: 0 } })),
+      /^no samples to analyse$/
+    );
+    await rejectsWith(
+      analyze(input({ variableNames: ['a', 'b', 'c'] })),
+      /^3 variable names for 4 variables$/
+    );
+    await rejectsWith(
+      analyze(input({}, andGateModel(), { sampleIndices: [4, 5] })),
+      /^2 sample indices for 1 samples$/
+    );
+    await rejectsWith(
+      analyze(
+        input({}, andGateModel(), {
+          training: { data: new Float32Array(39), count: 10, labels: null }
+        })
+      ),
+      /training inputs: expected 10 samples of 4 values \(40\), got 39 values/
+    );
+    for (const count of [2.5, -1]) {
+      await rejectsWith(
+        analyze(
+          input({}, andGateModel(), {
+            samples: { data: new Float32Array(4), count: 1 },
+            training: { data: new Float32Array(0), count, labels: null }
+          })
+        ),
+        new RegExp(`training inputs: expected ${count} samples of 4 values`)
+      );
+    }
+  });
+
+  it('names the training sample that produces NaN', async () => {
+    const data = Float32Array.from({ length: 80 }, (_, i) => (i * 7) % 3);
+    data[13 * 4] = NaN;
+    await rejectsWith(
+      analyze(
+        input({ layers: ['gates'], batchSize: 4 }, andGateModel(), {
+          training: { data, count: 20, labels: Array.from({ length: 20 }, (_, i) => i % 2) }
+        })
+      ),
+      /the model produced NaN at layer 'gates' for training sample 13$/
     );
   });
 

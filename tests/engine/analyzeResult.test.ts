@@ -1,0 +1,213 @@
+/**
+ * The parts of analyze's result that restate its own data: the samples table, variable names,
+ * the probed layers' order, salient lists against tau, the metrics' salient counts against
+ * those lists, the tracking order, stability on and off, and the progress a caller is shown.
+ * Each is checked against the result's other fields or against the model run directly.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { analyze, type AnalysisProgress, type AnalyzeInput } from '../../src/engine/analyze';
+import { TfjsRunner } from '../../src/engine/tfjsRunner';
+import { AnalysisOptions, type AnalysisOptionsInput } from '../../src/protocol/options';
+import type { AnalysisResult, Interaction } from '../../src/protocol/result';
+import { andGateModel } from './fixtures';
+
+const SAMPLES = Float32Array.from([1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0]);
+
+function input(options: Partial<AnalysisOptionsInput>, model: tf.LayersModel = andGateModel()) {
+  return {
+    runner: new TfjsRunner(model),
+    samples: { data: SAMPLES, count: 3 },
+    labels: [1, 0, 1],
+    sampleIndices: [7, 3, 11],
+    training: {
+      data: Float32Array.from({ length: 80 }, (_, i) => (i * 7) % 3),
+      count: 20,
+      labels: Array.from({ length: 20 }, (_, i) => i % 2)
+    },
+    options: AnalysisOptions.parse({
+      variables: [[0], [1], [2], [3]],
+      baseline: { kind: 'zero' },
+      probe: { maxEpochs: 5 },
+      ...options
+    }),
+    source: 'test',
+    toolVersion: '0.0.0'
+  } satisfies AnalyzeInput;
+}
+
+function countByOrder(interactions: Interaction[], n: number): number[] {
+  const counts = new Array<number>(n + 1).fill(0);
+  for (const { order } of interactions) {
+    counts[order] += 1;
+  }
+  return counts;
+}
+
+describe('analyze: the result restates its data faithfully', () => {
+  let result: AnalysisResult;
+  const events: AnalysisProgress[] = [];
+  let wallSeconds = 0;
+
+  before(async () => {
+    await tf.setBackend('cpu');
+    const started = performance.now();
+    result = await analyze(
+      input({ layers: ['out', 'gates'], stability: { enabled: true, draws: 2 } }),
+      event => events.push(event)
+    );
+    wallSeconds = (performance.now() - started) / 1000;
+  });
+
+  it('lists the samples with their indices, labels, targets and the classes the model predicts', () => {
+    const model = andGateModel();
+    const predicted = tf.tidy(() =>
+      Array.from((model.predict(tf.tensor2d(SAMPLES, [3, 4])) as tf.Tensor).argMax(1).dataSync())
+    );
+    assert.deepEqual(result.samples, [
+      { index: 7, label: 1, target: 1, predicted: predicted[0] },
+      { index: 3, label: 0, target: 0, predicted: predicted[1] },
+      { index: 11, label: 1, target: 1, predicted: predicted[2] }
+    ]);
+  });
+
+  it('probes the layers in forward order, the output last, and names variables x0..', () => {
+    assert.deepEqual(
+      result.layers.map(l => [l.name, l.kind]),
+      [
+        ['gates', 'probe'],
+        ['out', 'output']
+      ]
+    );
+    assert.deepEqual(result.variables, { n: 4, names: ['x0', 'x1', 'x2', 'x3'] });
+  });
+
+  it('lists exactly the interactions above tau, strongest first', () => {
+    let listed = 0;
+    for (const row of result.perSample) {
+      for (const cell of row) {
+        for (const kind of ['and', 'or'] as const) {
+          const list = cell[kind];
+          listed += list.length;
+          for (const [i, interaction] of list.entries()) {
+            assert.ok(Math.abs(interaction.value) > cell.tau);
+            if (i > 0) {
+              const before = list[i - 1];
+              assert.ok(
+                Math.abs(before.value) > Math.abs(interaction.value) ||
+                  (Math.abs(before.value) === Math.abs(interaction.value) &&
+                    before.mask < interaction.mask)
+              );
+            }
+          }
+        }
+      }
+    }
+    assert.ok(listed >= 5, `${listed} salient interactions`);
+  });
+
+  it("counts in each metric row the salient subsets the samples' lists hold", () => {
+    const n = result.variables.n;
+    for (const [l, layer] of result.layers.entries()) {
+      for (const kind of ['and', 'or'] as const) {
+        // mean over samples of the salient subsets of each order at this layer
+        const expected = new Array<number>(n + 1).fill(0);
+        for (const row of result.perSample) {
+          countByOrder(row[l][kind], n).forEach((c, m) => (expected[m] += c / 3));
+        }
+        for (const table of [result.metrics.final[l], result.metrics.previous[l]]) {
+          assert.equal(table.layer, layer.name);
+          for (const metric of table[kind]) {
+            assert.ok(
+              Math.abs(metric.salientCount - expected[metric.order]) < 1e-12,
+              `${layer.name} ${kind} order ${metric.order}: ${metric.salientCount} against ${expected[metric.order]}`
+            );
+          }
+        }
+      }
+    }
+  });
+
+  it('tracks interactions strongest first, ties by mask', () => {
+    const peak = (strength: number[]) => Math.max(...strength.map(Math.abs));
+    assert.ok(result.tracking.length > 2);
+    for (let i = 1; i < result.tracking.length; i++) {
+      const [a, b] = [result.tracking[i - 1], result.tracking[i]];
+      assert.ok(
+        peak(a.strength) > peak(b.strength) ||
+          (peak(a.strength) === peak(b.strength) && a.mask < b.mask),
+        `entry ${i}`
+      );
+    }
+  });
+
+  it('gives stability per layer and kind when asked', () => {
+    assert.deepEqual(
+      result.stability?.map(s => [s.layer, s.kind]),
+      [
+        ['gates', 'and'],
+        ['gates', 'or'],
+        ['out', 'and'],
+        ['out', 'or']
+      ]
+    );
+  });
+
+  it('reports progress that ends where it says and a run time it took', () => {
+    const last = (stage: AnalysisProgress['stage']) => events.filter(e => e.stage === stage).at(-1);
+    assert.deepEqual(last('features'), { stage: 'features', done: 20, total: 20 });
+    assert.deepEqual(
+      events.filter(e => e.stage === 'probes'),
+      [{ stage: 'probes', done: 1, total: 1 }]
+    );
+    // 3 samples x 2 layers x (1 + 2 noise draws)
+    assert.deepEqual(last('solves'), { stage: 'solves', done: 18, total: 18 });
+    assert.deepEqual(
+      events.filter(e => e.stage === 'metrics'),
+      [
+        { stage: 'metrics', done: 0, total: 1 },
+        { stage: 'metrics', done: 1, total: 1 }
+      ]
+    );
+    for (const event of events) {
+      assert.ok(event.done >= 0 && event.done <= event.total, JSON.stringify(event));
+    }
+    assert.ok(
+      result.runtime.seconds > 0 && result.runtime.seconds <= wallSeconds,
+      `${result.runtime.seconds} s of ${wallSeconds} s`
+    );
+  });
+
+  it('takes variable names given, leaves stability out unless asked, and finds nothing salient at tau = max |I|', async () => {
+    const other = await analyze(
+      input({
+        layers: ['out'],
+        variableNames: ['a', 'b', 'c', 'd'],
+        salience: { tauFactor: 1 }
+      })
+    );
+    assert.deepEqual(other.variables.names, ['a', 'b', 'c', 'd']);
+    assert.equal(other.stability, null);
+    // salient means |I| > tau, strictly: at tau = max |I| no interaction is
+    const cell = other.perSample[0][0];
+    assert.ok(cell.tau > 0);
+    for (const row of other.perSample) {
+      assert.deepEqual([row[0].and, row[0].or], [[], []]);
+    }
+  });
+
+  it('orders several probed layers by their place in the model, whatever the request', async () => {
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ inputShape: [4], units: 3, activation: 'relu', name: 'first' }));
+    model.add(tf.layers.dense({ units: 3, activation: 'relu', name: 'second' }));
+    model.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'head' }));
+    const other = await analyze(
+      input({ layers: ['second', 'head', 'first'], solver: { kind: 'none' } }, model)
+    );
+    assert.deepEqual(
+      other.layers.map(l => l.name),
+      ['first', 'second', 'head']
+    );
+  });
+});
