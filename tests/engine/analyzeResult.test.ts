@@ -129,6 +129,40 @@ describe('analyze: the result restates its data faithfully', () => {
     }
   });
 
+  it("states each interaction's share of optima and the mean IoU from the optima's salient sets", () => {
+    let shared = 0;
+    for (const row of result.perSample) {
+      for (const cell of row) {
+        const ambiguity = cell.ambiguity;
+        assert.ok(ambiguity, 'every solve of n = 4 reaches its optimum and its 4 alternatives');
+        assert.equal(ambiguity.optima, 5);
+        assert.equal(ambiguity.salient.length, 4);
+        const keys = (sets: { and: number[]; or: number[] }) =>
+          new Set([...sets.and.map(m => `and ${m}`), ...sets.or.map(m => `or ${m}`)]);
+        const canonical = keys({
+          and: cell.and.map(i => i.mask),
+          or: cell.or.map(i => i.mask)
+        });
+        const others = ambiguity.salient.map(keys);
+        for (const kind of ['and', 'or'] as const) {
+          for (const interaction of cell[kind]) {
+            const key = `${kind} ${interaction.mask}`;
+            assert.equal(interaction.optimaSalient, 1 + others.filter(o => o.has(key)).length);
+            shared += interaction.optimaSalient! > 1 ? 1 : 0;
+          }
+        }
+        const ious = others.flatMap(other => {
+          const both = [...other].filter(key => canonical.has(key)).length;
+          const union = canonical.size + other.size - both;
+          return union > 0 ? [both / union] : [];
+        });
+        const mean = ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : null;
+        assert.equal(ambiguity.meanIoU, mean);
+      }
+    }
+    assert.ok(shared > 0, 'some interaction is salient in several optima');
+  });
+
   it('tracks interactions strongest first, ties by mask', () => {
     const peak = (strength: number[]) => Math.max(...strength.map(Math.abs));
     assert.ok(result.tracking.length > 2);

@@ -49,6 +49,20 @@ describe('exact: bounds, stats and fallbacks', () => {
         upperBound: undefined
       }
     );
+    // the only optimum, so every tie-break hash reaches it (each a copy of its own)
+    const withAlternatives = solveExact(new Float64Array(16).fill(2.5), {
+      ...EXACT,
+      tieBreak: 'mix-hash',
+      alternatives: 3
+    });
+    const constant = { and: [2.5, ...new Array(15).fill(0)], or: new Array(16).fill(0) };
+    assert.deepEqual(
+      withAlternatives.alternatives?.map(a => ({ and: Array.from(a.and), or: Array.from(a.or) })),
+      [constant, constant, constant]
+    );
+    const [first, second] = withAlternatives.alternatives!;
+    assert.notEqual(first.and, second.and);
+    assert.notEqual(first.and, withAlternatives.and);
   });
 
   it('reports its own time in seconds', () => {

@@ -158,12 +158,20 @@ export function solveExact(
   for (let mask = 0; mask < size; mask++) {
     scale = Math.max(scale, Math.abs(original[mask] - offset));
   }
+  const hashed = settings.tieBreak === 'mix-hash';
+  const alternativeCount = hashed && variant === 0 ? settings.alternatives : 0;
   if (scale === 0) {
-    const and = new Float64Array(size);
-    and[0] = offset;
-    return finish(original, and, new Float64Array(size), kappa, 0, 0, started, {
+    // A constant game's only optimum is its constant, so every tie-break hash reaches it.
+    const constant = () => {
+      const and = new Float64Array(size);
+      and[0] = offset;
+      return { and, or: new Float64Array(size) };
+    };
+    const { and, or } = constant();
+    return finish(original, and, or, kappa, 0, 0, started, {
       pivots: 0,
-      warm: false
+      warm: false,
+      alternatives: Array.from({ length: alternativeCount }, constant)
     });
   }
   // Work on (v - v({})) / scale so the solver's absolute tolerances mean the same for any v.
@@ -175,9 +183,7 @@ export function solveExact(
     warm && warm.values.length === size
       ? { ...warm, values: normalise(warm.values), kappa: warm.kappa / scale }
       : undefined;
-  const hashed = settings.tieBreak === 'mix-hash';
   const secondCost = hashed ? tieBreakCosts(size, variant) : new Float64Array(2 * size);
-  const alternativeCount = hashed && variant === 0 ? settings.alternatives : 0;
   const alternativeCosts = Array.from({ length: alternativeCount }, (_, j) =>
     tieBreakCosts(size, j + 1)
   );
