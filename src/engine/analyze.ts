@@ -559,7 +559,8 @@ function collapsedBounds(
 }
 
 function collapsedWarning(samples: string[], total: number): string {
-  const shown = samples.slice(0, 8).join('; ') + (samples.length > 8 ? '; ...' : '');
+  const more = samples.length - 8;
+  const shown = samples.slice(0, 8).join('; ') + (more > 0 ? `; and ${more} more` : '');
   return (
     `${samples.length} of ${total} samples score their full and empty inputs alike at some ` +
     `layer (|v(x_N) - v(x_{})| below ${100 * DEGENERATE_KAPPA_SHARE}% of the range of v): ` +

@@ -176,17 +176,31 @@ describe('analyze: bad input', () => {
       ),
       /training inputs: expected 10 samples of 4 values \(40\), got 39 values/
     );
-    for (const count of [2.5, -1]) {
-      await rejectsWith(
-        analyze(
-          input({}, andGateModel(), {
-            samples: { data: new Float32Array(4), count: 1 },
-            training: { data: new Float32Array(0), count, labels: null }
-          })
-        ),
-        new RegExp(`training inputs: expected ${count} samples of 4 values`)
-      );
-    }
+    // 10 values are 2.5 samples' worth
+    await rejectsWith(
+      analyze(
+        input({}, andGateModel(), {
+          training: { data: new Float32Array(10), count: 2.5, labels: null }
+        })
+      ),
+      /training inputs: expected 2.5 samples of 4 values \(10\), got 10 values/
+    );
+  });
+
+  it('names the sample that produces NaN by its index, in any chunk', async () => {
+    // batches of 2: the fourth sample is the second row of the second chunk
+    const data = new Float32Array(16).fill(1);
+    data[12] = NaN;
+    await rejectsWith(
+      analyze(
+        input({ batchSize: 2 }, andGateModel(), {
+          samples: { data, count: 4 },
+          labels: [1, 1, 1, 1],
+          sampleIndices: [7, 3, 11, 5]
+        })
+      ),
+      /the model produced NaN at the output \(layer 'out'\) for sample 5$/
+    );
   });
 
   it('names the training sample that produces NaN', async () => {

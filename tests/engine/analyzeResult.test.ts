@@ -11,15 +11,32 @@ import { analyze, type AnalysisProgress, type AnalyzeInput } from '../../src/eng
 import { TfjsRunner } from '../../src/engine/tfjsRunner';
 import { AnalysisOptions, type AnalysisOptionsInput } from '../../src/protocol/options';
 import type { AnalysisResult, Interaction } from '../../src/protocol/result';
-import { andGateModel } from './fixtures';
 
 const SAMPLES = Float32Array.from([1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0]);
 
-function input(options: Partial<AnalysisOptionsInput>, model: tf.LayersModel = andGateModel()) {
+/**
+ * On 0/1 inputs, logit 1 - logit 0 = 2 AND(x0, x1) + 3 OR(x2, x3) - 2.75: one AND and one
+ * stronger OR interaction, so both kinds have salient subsets and the tracking's order is not
+ * the AND-then-OR order it is built in.
+ */
+function andOrModel(): tf.Sequential {
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ inputShape: [4], units: 2, activation: 'relu', name: 'gates' }));
+  model.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'out' }));
+  // gates: relu(x0 + x1 - 1) = AND(x0, x1), relu(1 - x2 - x3) = 1 - OR(x2, x3)
+  model.layers[0].setWeights([
+    tf.tensor2d([1, 0, 1, 0, 0, -1, 0, -1], [4, 2]),
+    tf.tensor1d([-1, 1])
+  ]);
+  model.layers[1].setWeights([tf.tensor2d([0, 2, 0, -3], [2, 2]), tf.tensor1d([0, 0.25])]);
+  return model;
+}
+
+function input(options: Partial<AnalysisOptionsInput>, model: tf.LayersModel = andOrModel()) {
   return {
     runner: new TfjsRunner(model),
     samples: { data: SAMPLES, count: 3 },
-    labels: [1, 0, 1],
+    labels: [1, 1, 0],
     sampleIndices: [7, 3, 11],
     training: {
       data: Float32Array.from({ length: 80 }, (_, i) => (i * 7) % 3),
@@ -54,21 +71,22 @@ describe('analyze: the result restates its data faithfully', () => {
     await tf.setBackend('cpu');
     const started = performance.now();
     result = await analyze(
-      input({ layers: ['out', 'gates'], stability: { enabled: true, draws: 2 } }),
+      // batches of 2 forward passes: the samples and their masked inputs come in several chunks
+      input({ layers: ['out', 'gates'], stability: { enabled: true, draws: 2 }, batchSize: 2 }),
       event => events.push(event)
     );
     wallSeconds = (performance.now() - started) / 1000;
   });
 
   it('lists the samples with their indices, labels, targets and the classes the model predicts', () => {
-    const model = andGateModel();
+    const model = andOrModel();
     const predicted = tf.tidy(() =>
       Array.from((model.predict(tf.tensor2d(SAMPLES, [3, 4])) as tf.Tensor).argMax(1).dataSync())
     );
     assert.deepEqual(result.samples, [
       { index: 7, label: 1, target: 1, predicted: predicted[0] },
-      { index: 3, label: 0, target: 0, predicted: predicted[1] },
-      { index: 11, label: 1, target: 1, predicted: predicted[2] }
+      { index: 3, label: 1, target: 1, predicted: predicted[1] },
+      { index: 11, label: 0, target: 0, predicted: predicted[2] }
     ]);
   });
 
@@ -166,6 +184,9 @@ describe('analyze: the result restates its data faithfully', () => {
   it('tracks interactions strongest first, ties by mask', () => {
     const peak = (strength: number[]) => Math.max(...strength.map(Math.abs));
     assert.ok(result.tracking.length > 2);
+    // built AND first: an OR interaction stands before an AND one only once sorted
+    const kinds = result.tracking.map(t => t.kind);
+    assert.ok(kinds.includes('or') && kinds.indexOf('or') < kinds.lastIndexOf('and'), `${kinds}`);
     for (let i = 1; i < result.tracking.length; i++) {
       const [a, b] = [result.tracking[i - 1], result.tracking[i]];
       assert.ok(
@@ -204,6 +225,14 @@ describe('analyze: the result restates its data faithfully', () => {
         { stage: 'metrics', done: 1, total: 1 }
       ]
     );
+    // the stages in their order, solves counted only once every pass is done
+    const stages = ['features', 'probes', 'passes', 'solves', 'metrics'];
+    const order = events.map(e => stages.indexOf(e.stage));
+    assert.ok(
+      order.every((o, i) => o >= 0 && (i === 0 || o >= order[i - 1])),
+      `${events.map(e => e.stage)}`
+    );
+    assert.ok(order.includes(2));
     for (const event of events) {
       assert.ok(event.done >= 0 && event.done <= event.total, JSON.stringify(event));
     }
@@ -213,21 +242,33 @@ describe('analyze: the result restates its data faithfully', () => {
     );
   });
 
-  it('takes variable names given, leaves stability out unless asked, and finds nothing salient at tau = max |I|', async () => {
+  it('takes variable names given, leaves stability and ambiguity out unless asked, and finds nothing salient at tau = max |I|', async () => {
     const other = await analyze(
       input({
         layers: ['out'],
         variableNames: ['a', 'b', 'c', 'd'],
-        salience: { tauFactor: 1 }
+        salience: { tauFactor: 1 },
+        solver: { tieBreak: 'none' }
       })
     );
     assert.deepEqual(other.variables.names, ['a', 'b', 'c', 'd']);
     assert.equal(other.stability, null);
+    for (const row of other.perSample) {
+      assert.equal(row[0].ambiguity, null);
+    }
+    for (const metric of [...other.metrics.final[0].and, ...other.metrics.final[0].or]) {
+      assert.equal(metric.spread, null);
+    }
     // salient means |I| > tau, strictly: at tau = max |I| no interaction is
     const cell = other.perSample[0][0];
     assert.ok(cell.tau > 0);
     for (const row of other.perSample) {
       assert.deepEqual([row[0].and, row[0].or], [[], []]);
+    }
+    for (const table of [other.metrics.final[0], other.metrics.previous[0]]) {
+      for (const metric of [...table.and, ...table.or]) {
+        assert.equal(metric.salientCount, 0);
+      }
     }
   });
 

@@ -52,4 +52,41 @@ describe('kappa reference', () => {
     assert.match(flat.warnings[0], /kappaReference to 'range'/);
     assert.deepEqual((await run('range')).warnings, []);
   });
+
+  it('lists the first 8 collapsed samples with each share, and only for an LP solver', async () => {
+    // v(x_S) = x_0 - x_1 on the samples (a, 1): v(x_N) = a - 1, v(x_{}) = 0, v spans
+    // [-1, a]; a = 0.5 does not collapse (|a - 1| = 1/3 of the range)
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ inputShape: [2], units: 2, name: 'out' }));
+    model.layers[0].setWeights([tf.tensor2d([0, 1, 0, -1], [2, 2]), tf.zeros([2])]);
+    const a = [1, 1.1, 0.5, 1.02, 0.95, 1.08, 1, 1.05, 0.99, 1.01, 1.07];
+    const run = (solver: 'exact' | 'none') =>
+      analyze({
+        runner: new TfjsRunner(model),
+        samples: { data: Float32Array.from(a.flatMap(x => [x, 1])), count: a.length },
+        labels: a.map(() => 1),
+        options: AnalysisOptions.parse({
+          variables: [[0], [1]],
+          baseline: { kind: 'zero' },
+          layers: ['out'],
+          solver: { kind: solver }
+        }),
+        source: 'linear',
+        toolVersion: '0.0.0'
+      });
+    const collapsed = a.flatMap((x, s) => {
+      const share = Math.abs(Math.fround(x) - 1) / (Math.max(Math.fround(x), 0) + 1);
+      return share < 0.1 ? [`sample ${s} (out ${(100 * share).toFixed(1)}%)`] : [];
+    });
+    assert.equal(collapsed.length, 10);
+    const { warnings } = await run('exact');
+    assert.deepEqual(warnings, [
+      `10 of 11 samples score their full and empty inputs alike at some layer ` +
+        `(|v(x_N) - v(x_{})| below 10% of the range of v): ${collapsed.slice(0, 8).join('; ')}; and 2 more. ` +
+        'The noise bound kappa = kappaFactor |v(x_N) - v(x_{})| then almost vanishes, those ' +
+        'decompositions need many terms and their solves are slow. ' +
+        "Set solver.kappaReference to 'range' to bound the noise by the range of v instead."
+    ]);
+    assert.deepEqual((await run('none')).warnings, []);
+  });
 });
