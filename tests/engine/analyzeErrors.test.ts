@@ -203,6 +203,24 @@ describe('analyze: bad input', () => {
     );
   });
 
+  it('names the masked subset that produces NaN', async () => {
+    // both hidden units are x0 + x1, the output their difference: NaN once x0 + x1 overflows
+    // float32, which happens only when x0 is present (3e38) and x1 absent (baseline 3e38)
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ inputShape: [4], units: 2, activation: 'relu', name: 'sum' }));
+    model.add(tf.layers.dense({ units: 2, name: 'out' }));
+    model.layers[0].setWeights([tf.tensor2d([1, 1, 1, 1, 0, 0, 0, 0], [4, 2]), tf.zeros([2])]);
+    model.layers[1].setWeights([tf.tensor2d([1, -1, -1, 1], [2, 2]), tf.zeros([2])]);
+    await rejectsWith(
+      analyze(
+        input({ baseline: { kind: 'given', values: [0, 3e38, 0, 0] }, batchSize: 2 }, model, {
+          samples: { data: Float32Array.of(3e38, 0, 0, 0), count: 1 }
+        })
+      ),
+      /^the model produced NaN at the output \(layer 'out'\) for sample 0 with variables \{0\} present$/
+    );
+  });
+
   it('names the training sample that produces NaN', async () => {
     const data = Float32Array.from({ length: 80 }, (_, i) => (i * 7) % 3);
     data[13 * 4] = NaN;

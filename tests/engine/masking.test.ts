@@ -55,6 +55,10 @@ describe('masking', () => {
     assert.deepEqual(Array.from(baselineOf({ kind: 'mask-token', tokenId: 103 }, 2)), [103, 103]);
     assert.throws(() => baselineOf({ kind: 'mean' }, 3, null), /needs training inputs/);
     assert.throws(
+      () => baselineOf({ kind: 'mean' }, 3, { data: new Float32Array(0), count: 0 }),
+      /the 'mean' baseline needs training inputs; give them or choose the 'zero' or 'given' baseline/
+    );
+    assert.throws(
       () => baselineOf({ kind: 'given', values: [1] }, 3),
       /1 values; the model's input has 3/
     );
@@ -65,10 +69,21 @@ describe('masking', () => {
       () => validateVariables([[0], [6]], 6),
       (e: Error) => {
         assert.ok(e instanceof AnalysisInputError);
-        assert.match(e.message, /variable 1 refers to raw input 6.*6 raw inputs/);
+        assert.match(
+          e.message,
+          /^variable 1 refers to raw input 6, but one sample has 6 raw inputs \(valid: 0\.\.5\)$/
+        );
         return true;
       }
     );
+    for (const index of [-1, 0.5, NaN]) {
+      assert.throws(
+        () => validateVariables([[0], [index]], 6),
+        new RegExp(`: variable 1 refers to raw input ${index}, but one sample has 6 raw inputs`)
+      );
+    }
+    // a raw input listed twice in one variable is harmless
+    assert.doesNotThrow(() => validateVariables([[0, 0], [1]], 6));
     assert.throws(
       () => validateVariables([[0, 1], [1]], 6),
       /raw input 1 belongs to both variable 0 and variable 1/

@@ -178,6 +178,12 @@ describe('linear probe', () => {
     assert.equal(poolFeatures(flat, 2, [3, 2], 'flatten'), flat);
     assert.equal(pooledSize(6, [3, 2], 'mean'), 2);
     assert.equal(pooledSize(6, [6], 'mean'), 6);
+    // a feature map [height, width, channels] is not a sequence: it stays flat
+    const map = Float32Array.from({ length: 24 }, (_, i) => i);
+    assert.equal(pooledSize(12, [2, 3, 2], 'mean'), 12);
+    assert.equal(poolFeatures(map, 2, [2, 3, 2], 'mean'), map);
+    assert.equal(pooledSize(6, [3, 2], 'flatten'), 6);
+    assert.deepEqual(Array.from(poolFeatures(new Float32Array(0), 0, [3, 2], 'mean')), []);
   });
 
   it('scores each probe on the analysed samples against their labels', async () => {

@@ -34,6 +34,15 @@ describe('scalar output', () => {
     assert.ok(Number.isNaN(naiveLogOdds(z, 0)) || !Number.isFinite(naiveLogOdds(z, 0)));
   });
 
+  it('shifts by the largest other logit, not by the target', () => {
+    // the target's logit is the last and the largest: shifting by it would lose every other
+    // term to underflow; v = 1000 - logsumexp(-1000, -1000) = 2000 - log 2
+    const v = logOdds([-1000, -1000, 1000], 0, 3, 2);
+    assert.ok(Math.abs(v - (2000 - Math.log(2))) < 1e-9, `got ${v}`);
+    // no other class can be likely at all
+    assert.equal(logOdds([-Infinity, 5], 0, 2, 1), Infinity);
+  });
+
   it('uses +z / -z for a single sigmoid logit', () => {
     assert.equal(logOdds([3.5], 0, 1, 1), 3.5);
     assert.equal(logOdds([3.5], 0, 1, 0), -3.5);
@@ -45,6 +54,9 @@ describe('scalar output', () => {
     assert.equal(predictedClass([0, 5, 2, 7, 1], 1, 3), 2);
     assert.equal(predictedClass([-0.5], 0, 1), 0);
     assert.equal(predictedClass([0.5], 0, 1), 1);
+    // ties go to the first class, and a sigmoid logit of exactly 0 to class 0
+    assert.equal(predictedClass([1, 4, 4, 2], 0, 4), 1);
+    assert.equal(predictedClass([0], 0, 1), 0);
     assert.equal(targetClass('label', 3, 1), 3);
     assert.equal(targetClass('label', null, 1), 1);
     assert.equal(targetClass('predicted', 3, 1), 1);
