@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { analyze, type AnalysisProgress, type AnalyzeInput } from '../../src/engine/analyze';
+import { noisySample } from '../../src/engine/stability';
 import { TfjsRunner } from '../../src/engine/tfjsRunner';
 import { AnalysisOptions, type AnalysisOptionsInput } from '../../src/protocol/options';
 import type { AnalysisResult, Interaction } from '../../src/protocol/result';
@@ -19,10 +20,10 @@ const SAMPLES = Float32Array.from([1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0]);
  * stronger OR interaction, so both kinds have salient subsets and the tracking's order is not
  * the AND-then-OR order it is built in.
  */
-function andOrModel(): tf.Sequential {
+function andOrModel(head: 'softmax' | 'linear' = 'softmax'): tf.Sequential {
   const model = tf.sequential();
   model.add(tf.layers.dense({ inputShape: [4], units: 2, activation: 'relu', name: 'gates' }));
-  model.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'out' }));
+  model.add(tf.layers.dense({ units: 2, activation: head, name: 'out' }));
   // gates: relu(x0 + x1 - 1) = AND(x0, x1), relu(1 - x2 - x3) = 1 - OR(x2, x3)
   model.layers[0].setWeights([
     tf.tensor2d([1, 0, 1, 0, 0, -1, 0, -1], [4, 2]),
@@ -52,6 +53,12 @@ function input(options: Partial<AnalysisOptionsInput>, model: tf.LayersModel = a
     source: 'test',
     toolVersion: '0.0.0'
   } satisfies AnalyzeInput;
+}
+
+function countBits(mask: number): number {
+  let count = 0;
+  for (let m = mask; m; m &= m - 1) count++;
+  return count;
 }
 
 function countByOrder(interactions: Interaction[], n: number): number[] {
@@ -270,6 +277,102 @@ describe('analyze: the result restates its data faithfully', () => {
         assert.equal(metric.salientCount, 0);
       }
     }
+  });
+
+  it('measures stability on the clean salient subsets, as computed here from the noisy passes', async () => {
+    const [sigma, seed, draws, labels] = [0.3, 5, 4, [1, 1]];
+    // x2 = x3 = 0.2 in the second sample: OR-side terms of 0.6 against its largest, 2
+    const samples = Float32Array.of(1, 1, 1, 1, 1, 1, 0.2, 0.2);
+    const model = andOrModel();
+    // the same network without its softmax: the logits the analysis reads
+    const logits = andOrModel('linear');
+    const other = await analyze({
+      ...input(
+        {
+          layers: ['out'],
+          solver: { kind: 'none' },
+          // one tau for the layer, 0.25 x the largest |I| of any sample (3): the second
+          // sample's 0.6 terms are kept in its record (its own tau is 0.5) but not salient
+          salience: { tauFactor: 0.25, mode: 'per-layer' },
+          stability: { enabled: true, sigma, seed, draws }
+        },
+        model
+      ),
+      samples: { data: samples, count: 2 },
+      labels,
+      sampleIndices: null
+    });
+    // v(S) = z_target - z_other on the sample with absent inputs at the zero baseline, and its
+    // Harsanyi interactions by the subset sum (solver 'none')
+    const interactions = (x: Float32Array, target: number): number[] => {
+      const masked = Array.from({ length: 16 }, (_, mask) =>
+        Array.from(x, (value, i) => ((mask >> i) & 1 ? value : 0))
+      );
+      const z = tf.tidy(() =>
+        (logits.predict(tf.tensor2d(masked)) as tf.Tensor).arraySync()
+      ) as number[][];
+      const v = z.map(row => row[target] - row[1 - target]);
+      return v.map((_, mask) => {
+        let sum = 0;
+        for (let t = mask; ; t = (t - 1) & mask) {
+          const sign = (countBits(mask) - countBits(t)) % 2 ? -1 : 1;
+          sum += sign * v[t];
+          if (t === 0) break;
+        }
+        return sum;
+      });
+    };
+    const perOrder = [0, 0, 0, 0, 0].map(() => ({ total: 0, samples: 0 }));
+    const cleans = [0, 1].map(s => interactions(samples.subarray(4 * s, 4 * s + 4), labels[s]));
+    const tau = 0.25 * Math.max(...cleans.flatMap(clean => clean.slice(1).map(Math.abs)));
+    // kept in the second sample's record (above its own tau) yet not salient
+    const ownTau = 0.25 * Math.max(...cleans[1].slice(1).map(Math.abs));
+    assert.ok(cleans[1].some(value => Math.abs(value) > ownTau && Math.abs(value) <= tau));
+    for (let s = 0; s < 2; s++) {
+      const x = samples.subarray(4 * s, 4 * s + 4);
+      const clean = cleans[s];
+      const noisy = Array.from({ length: draws }, (_, k) =>
+        interactions(noisySample(x, sigma, seed, s, k), labels[s])
+      );
+      const sums = [0, 0, 0, 0, 0];
+      const terms = [0, 0, 0, 0, 0];
+      for (let mask = 1; mask < 16; mask++) {
+        if (Math.abs(clean[mask]) <= tau) continue;
+        const values = noisy.map(draw => draw[mask]);
+        const mean = values.reduce((a, b) => a + b, 0) / draws;
+        const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / draws);
+        if (std > 0) {
+          sums[countBits(mask)] += Math.abs(mean) / std;
+          terms[countBits(mask)] += 1;
+        }
+      }
+      terms.forEach((count, m) => {
+        if (count > 0) {
+          perOrder[m].total += sums[m] / count;
+          perOrder[m].samples += 1;
+        }
+      });
+    }
+    const expected = [1, 2, 3, 4].map(m =>
+      perOrder[m].samples ? perOrder[m].total / perOrder[m].samples : null
+    );
+    assert.ok(expected.filter(value => value !== null).length >= 2, `${expected}`);
+    const and = other.stability?.find(entry => entry.kind === 'and');
+    assert.deepEqual(
+      and?.stability.map(row => row.order),
+      [1, 2, 3, 4]
+    );
+    and?.stability.forEach((row, i) => {
+      const want = expected[i];
+      if (want === null) {
+        assert.equal(row.value, null, `order ${row.order}`);
+      } else {
+        assert.ok(
+          row.value !== null && Math.abs(row.value - want) <= 1e-6 * (1 + want),
+          `order ${row.order}: ${row.value} against ${want}`
+        );
+      }
+    });
   });
 
   it('orders several probed layers by their place in the model, whatever the request', async () => {

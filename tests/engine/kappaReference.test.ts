@@ -60,11 +60,11 @@ describe('kappa reference', () => {
     model.add(tf.layers.dense({ inputShape: [2], units: 2, name: 'out' }));
     model.layers[0].setWeights([tf.tensor2d([0, 1, 0, -1], [2, 2]), tf.zeros([2])]);
     const a = [1, 1.1, 0.5, 1.02, 0.95, 1.08, 1, 1.05, 0.99, 1.01, 1.07];
-    const run = (solver: 'exact' | 'none') =>
+    const run = (solver: 'exact' | 'none', count = a.length) =>
       analyze({
         runner: new TfjsRunner(model),
-        samples: { data: Float32Array.from(a.flatMap(x => [x, 1])), count: a.length },
-        labels: a.map(() => 1),
+        samples: { data: Float32Array.from(a.slice(0, count).flatMap(x => [x, 1])), count },
+        labels: new Array(count).fill(1),
         options: AnalysisOptions.parse({
           variables: [[0], [1]],
           baseline: { kind: 'zero' },
@@ -88,5 +88,9 @@ describe('kappa reference', () => {
         "Set solver.kappaReference to 'range' to bound the noise by the range of v instead."
     ]);
     assert.deepEqual((await run('none')).warnings, []);
+    // exactly 8 collapsed (of the first 9 samples): all listed, none left to count
+    const [eight] = (await run('exact', 9)).warnings;
+    assert.ok(eight.startsWith('8 of 9 samples'), eight);
+    assert.ok(eight.includes(`: ${collapsed.slice(0, 8).join('; ')}. The noise bound`), eight);
   });
 });
